@@ -1,0 +1,43 @@
+"""Chunks: one per news-summary group (Core Viewpoint = group 0), one for the headline with source and
+date (group -1), and one per paragraph of plain documents. Chunk ids derive from the document id
+and the group or paragraph number only, so they are stable across runs."""
+
+from __future__ import annotations
+
+from .documents import split_refs, split_sentences
+from .language import detect_language
+from .records import Chunk, Document, Statement
+
+HEADLINE_GROUP = -1
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    """Split a document into chunks ready for embedding and lexical indexing."""
+    common = {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "date": doc.date}
+    chunks: list[Chunk] = []
+    for g in doc.groups:
+        chunk_id = f"{doc.doc_id}#core" if g.number == 0 else f"{doc.doc_id}#g{g.number}"
+        text = "\n".join([g.title, *(s.text for s in g.statements)])
+        chunks.append(Chunk(chunk_id=chunk_id, group=g.number, group_title=g.title,
+                            lang=detect_language(text).dominant, text=text, statements=g.statements, **common))
+    if doc.kind in ("news-summary",) or (doc.groups and (doc.source or doc.date)):
+        chunks.append(_headline_chunk(doc, common))
+    for i, para in enumerate(doc.paragraphs, start=1):
+        sentences = tuple(split_refs(s) for s in split_sentences(para.replace("\n", " ")))
+        statements = tuple(s for s in sentences if s.text) or (Statement(para),)
+        chunks.append(Chunk(chunk_id=f"{doc.doc_id}#p{i}", group=i, group_title=doc.title,
+                            lang=detect_language(para).dominant, text=para,
+                            statements=statements, **common))
+    return chunks
+
+
+def _headline_chunk(doc: Document, common: dict[str, str]) -> Chunk:
+    # Bilingual labels let both "谁发布的" and "who published it" match this chunk lexically.
+    statements = [Statement(f"标题 Headline: {doc.title}")]
+    if doc.source:
+        statements.append(Statement(f"来源 Source (publisher): {doc.source}"))
+    if doc.date:
+        statements.append(Statement(f"发布时间 Published: {doc.date}"))
+    text = "\n".join(s.text for s in statements)
+    return Chunk(chunk_id=f"{doc.doc_id}#headline", group=HEADLINE_GROUP, group_title="Headline",
+                 lang=detect_language(doc.title).dominant, text=text, statements=tuple(statements), **common)

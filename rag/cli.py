@@ -1,0 +1,225 @@
+"""The ``rag`` command line. Every failure the user can cause ends in one ``error:`` line, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from .config import Settings
+from .errors import InputError, RagError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage + exits 2; we want one line
+        raise InputError(message, f"see `{self.prog} --help`")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="rag", description="Bilingual (Chinese + English) retrieval-augmented Q&A over your documents.")
+    p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or RAG_INDEX_DIR)")
+    p.add_argument("--embed-model", help="sentence-transformers name or folder (RAG_EMBED_MODEL)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    s = sub.add_parser("index", help="index files or folders (default: the bundled corpus)")
+    s.add_argument("paths", nargs="*", type=Path)
+    s.add_argument("--rebuild", action="store_true", help="discard the existing index and build anew")
+
+    sub.add_parser("docs", help="list indexed documents")
+
+    s = sub.add_parser("remove", help="remove documents by id")
+    s.add_argument("doc_ids", nargs="+")
+
+    s = sub.add_parser("search", help="hybrid search; no query opens an interactive prompt")
+    s.add_argument("query", nargs="?")
+    s.add_argument("-k", type=int, default=None, help="number of results (default 5, RAG_TOP_K)")
+    s.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    s.add_argument("--json", action="store_true", help="JSON output")
+    s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
+
+    s = sub.add_parser("fetch-models", help="download and verify model weights into the cache")
+    s.add_argument("names", nargs="*", help="model names (default: the configured embedding model)")
+
+    s = sub.add_parser("bench-xquad", help="cross-lingual retrieval on XQuAD (dense, BM25, hybrid)")
+    s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"))
+    s.add_argument("--limit", type=int, default=0, help="questions per language (0 = all)")
+    s.add_argument("--out", type=Path, help="write the figures as JSON here")
+    return p
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    return Settings.load({"index_dir": args.index_dir, "embed_model": args.embed_model, **extra})
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from .documents import load_documents
+    from .indexer import default_documents, index_documents
+
+    settings = _settings(args)
+    docs = load_documents(args.paths, settings.max_file_bytes) if args.paths else default_documents(settings)
+    report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet)
+    for new, old in report.duplicates.items():
+        print(f"skipped {new}: same content as {old}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from . import store
+
+    settings = _settings(args)
+    manifest = store.read_manifest(settings.index_dir)
+    print(f"{'id':40} {'lang':4} {'chunks':>6}  {'date':16}  title")
+    for doc_id, d in sorted(manifest.documents.items()):
+        print(f"{doc_id[:40]:40} {d['lang']:4} {d['chunks']:>6}  {d.get('date', '')[:16]:16}  {d['title']}")
+    print(f"{len(manifest.documents)} documents, {manifest.chunk_count} chunks; model {manifest.model.get('name')}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .indexer import remove_documents
+
+    print(remove_documents(args.doc_ids, _settings(args)).summary())
+    return 0
+
+
+def _read_batch(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """Yield (line number, request or None, error) for each non-blank line of a batch file."""
+    if str(path) == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read the batch file ({type(e).__name__})",
+                             "pass a UTF-8 JSONL file of {\"id\", \"question\"} lines") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+                raise ValueError("needs a string 'question'")
+            yield n, obj, ""
+        except ValueError as e:
+            yield n, None, f"{path}:{n}: {e}"
+
+
+def run_batch(path: Path, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> int:
+    """One JSON line out per input line, same order; a bad line gives an ``error`` line, not a crash."""
+    failures = 0
+    for n, req, err in _read_batch(path):
+        if req is None:
+            _print_json({"id": None, "line": n, "error": err})
+            failures += 1
+            continue
+        try:
+            _print_json(handle(req))
+        except RagError as e:
+            _print_json({"id": req.get("id"), "error": str(e)})
+            failures += 1
+        sys.stdout.flush()
+    return 1 if failures else 0
+
+
+def _print_hits(result: Any) -> None:
+    lang = result.language
+    print(f"question language: {lang.code}" + (f" (mostly {lang.dominant})" if lang.code == "mixed" else ""))
+    for h in result.hits:
+        c = h.chunk
+        by = ", ".join(f"{k} #{v.rank} ({v.score:.3f})" for k, v in h.retrievers.items())
+        label = "Core Viewpoint" if c.group == 0 else ("Headline" if c.group < 0 else f"Group {c.group}: {c.group_title}")
+        if c.chunk_id.rsplit("#", 1)[-1].startswith("p"):
+            label = f"Passage {c.group}"
+        print(f"\n[{h.rank}] {c.title[:60]} — {label}   score {h.score:.4f}  [{by}]")
+        for s in c.statements:
+            refs = "".join(f"[{r}]" for r in s.refs)
+            print(f"    - {s.text} {refs}".rstrip())
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .factory import open_retriever
+
+    settings = _settings(args)
+    if args.k is not None and args.k < 1:
+        raise InputError(f"-k must be at least 1, not {args.k}", "pass a positive number of results")
+    if args.batch and args.query:
+        raise InputError("give either a query or --batch, not both", "see `rag search --help`")
+    retriever = open_retriever(settings, progress=not args.quiet)
+    if args.batch:
+        return run_batch(args.batch, lambda r: retriever.search(r["question"], args.k, args.mode, id=r.get("id")).to_dict())
+    if args.query is not None:
+        result = retriever.search(args.query, args.k, args.mode)
+        _print_json(result.to_dict()) if args.json else _print_hits(result)
+        return 0
+    print("Ask in Chinese or English (empty line or Ctrl-D to quit).", file=sys.stderr)
+    while True:
+        try:
+            q = input("? ")
+        except EOFError:
+            return 0
+        if not q.strip():
+            return 0
+        try:
+            result = retriever.search(q, args.k, args.mode)
+            _print_json(result.to_dict()) if args.json else _print_hits(result)
+        except RagError as e:
+            print(f"error: {e}", file=sys.stderr)
+
+
+def cmd_fetch_models(args: argparse.Namespace) -> int:
+    from .weights import SOURCES, ensure_weights, resolve_source
+
+    settings = _settings(args)
+    names = args.names or [settings.embed_model]
+    for name in names:
+        source = resolve_source(name)
+        if source is None:
+            raise InputError(f"no pinned weights named {name!r}", f"choose from {', '.join(SOURCES)}")
+        print(ensure_weights(source, settings.cache_dir, progress=not args.quiet))
+    return 0
+
+
+def cmd_bench_xquad(args: argparse.Namespace) -> int:
+    from .xquad import run_xquad
+
+    run_xquad(_settings(args), args.data, limit=args.limit, out=args.out, progress=not args.quiet)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "index": cmd_index, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
+    "fetch-models": cmd_fetch_models, "bench-xquad": cmd_bench_xquad,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rag``; returns the exit status."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 0
+        return COMMANDS[args.command](args)
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

