@@ -147,12 +147,15 @@ def _print_hits(result: Any) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .factory import open_retriever
+    from .retrieval import clean_question
 
     settings = _settings(args)
     if args.k is not None and args.k < 1:
         raise InputError(f"-k must be at least 1, not {args.k}", "pass a positive number of results")
     if args.batch and args.query:
         raise InputError("give either a query or --batch, not both", "see `rag search --help`")
+    if args.query is not None:  # reject a bad question before spending seconds on loading the model
+        clean_question(args.query, settings.max_question_chars)
     retriever = open_retriever(settings, progress=not args.quiet)
     if args.batch:
         return run_batch(args.batch, lambda r: retriever.search(r["question"], args.k, args.mode, id=r.get("id")).to_dict())

@@ -35,6 +35,8 @@ class Settings:
     candidates: int = 20
     #: Reciprocal-rank-fusion constant (Cormack et al. 2009 use 60).
     rrf_k: int = 60
+    #: BM25 hits whose cosine is this far below the best dense hit do not count in fusion (0 = off).
+    hybrid_gate: float = 0.1
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024
     answerer: str = "extractive"
@@ -75,6 +77,12 @@ def _coerce(name: str, type_: Any, raw: str) -> Any:
         except ValueError:
             raise InputError(f"RAG_{name.upper()}={raw!r} is not a whole number",
                              f"set RAG_{name.upper()} to an integer or unset it") from None
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise InputError(f"RAG_{name.upper()}={raw!r} is not a number",
+                             f"set RAG_{name.upper()} to a number or unset it") from None
     if kind == "Path":
         return Path(raw).expanduser()
     return raw

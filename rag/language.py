@@ -35,7 +35,7 @@ def detect_language(text: str) -> Language:
         return Language("zh", "zh", ratio)
     # Both scripts present. A Chinese question with one English term ("GDP是多少？") is zh; a clear
     # majority of either script decides; otherwise it is mixed and langdetect picks the dominant one.
-    if ratio >= 0.7 or (words <= 1 and han >= 2):
+    if ratio > 0.75 or (words <= 1 and han >= 2):
         return Language("zh", "zh", ratio)
     if ratio <= 0.15 and words >= 4:
         return Language("en", "en", ratio)
@@ -43,6 +43,8 @@ def detect_language(text: str) -> Language:
 
 
 def _dominant(text: str, ratio: float) -> str:
+    if not 0.35 <= ratio <= 0.65:  # a clear majority of one script decides
+        return "zh" if ratio > 0.5 else "en"
     guess = detect_script_language(text)
     if guess.startswith("zh"):
         return "zh"

@@ -1,0 +1,62 @@
+"""Shared fixtures. The embedding model is real (EmbeddingGemma from the per-user cache) and loaded
+once per test session; indexes are real FAISS + BM25 folders under pytest's tmp dirs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.documents import bundled_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_FILE = bundled_corpus() / "etdz-reform-2025-05-27.txt"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings.load({"index_dir": tmp_path_factory.mktemp("index")}, environ={
+        k: v for k, v in os.environ.items() if k == "RAG_CACHE_DIR"})
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings):
+    from rag.embedding import Embedder
+
+    return Embedder(settings, progress=False)
+
+
+@pytest.fixture(scope="session")
+def corpus_index(settings: Settings, embedder) -> Settings:
+    """The bundled corpus, indexed once for the session (read-only for tests)."""
+    from rag.indexer import default_documents, index_documents
+
+    index_documents(default_documents(settings), settings, embedder=embedder, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def retriever(corpus_index: Settings, embedder):
+    from rag.factory import open_retriever
+
+    return open_retriever(corpus_index, progress=False, embedder=embedder)
+
+
+@pytest.fixture()
+def fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """Settings pointing at an empty index folder of the test's own."""
+    return dataclasses.replace(settings, index_dir=tmp_path / "index")
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,
+            timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run the real `rag` CLI in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=timeout, cwd=ROOT)
