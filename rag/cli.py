@@ -41,13 +41,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="JSON output")
     s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
 
+    s = sub.add_parser("ask", help="answer a question with citations; no question opens an interactive prompt")
+    s.add_argument("question", nargs="?")
+    s.add_argument("--answerer", choices=("llm", "extractive", "http"), help="default: RAG_ANSWERER or extractive")
+    s.add_argument("--json", action="store_true", help="JSON output")
+    s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
+
+    s = sub.add_parser("eval", help="evaluate on a gold set (or `rag eval xquad`)")
+    s.add_argument("gold", nargs="?", default="eval/gold.jsonl", help="gold JSONL, or 'xquad'")
+    s.add_argument("--answerer", choices=("llm", "extractive", "http"), default=None)
+    s.add_argument("--out", type=Path, default=Path("eval/reports"), help="report folder")
+    s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder (xquad only)")
+    s.add_argument("--limit", type=int, default=0, help="questions (0 = all; xquad: per language, default 300)")
+    s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the gold set supports")
+
     s = sub.add_parser("fetch-models", help="download and verify model weights into the cache")
     s.add_argument("names", nargs="*", help="model names (default: the configured embedding model)")
 
-    s = sub.add_parser("bench-xquad", help="cross-lingual retrieval on XQuAD (dense, BM25, hybrid)")
-    s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"))
-    s.add_argument("--limit", type=int, default=0, help="questions per language (0 = all)")
-    s.add_argument("--out", type=Path, help="write the figures as JSON here")
     return p
 
 
@@ -178,6 +188,65 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"error: {e}", file=sys.stderr)
 
 
+def _print_answer(answer: Any) -> None:
+    print(answer.answer)
+    for c in answer.citations:
+        refs = "".join(f"[{r}]" for r in c.refs)
+        where = "Headline" if c.group < 0 else ("Core Viewpoint" if c.group == 0 else f"Group {c.group}: {c.group_title}")
+        print(f"  [{c.n}] {c.title[:40]} — {where} {refs}\n      {c.text}")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .factory import open_pipeline
+    from .retrieval import clean_question
+
+    settings = _settings(args)
+    if args.batch and args.question:
+        raise InputError("give either a question or --batch, not both", "see `rag ask --help`")
+    if args.question is not None:
+        clean_question(args.question, settings.max_question_chars)
+    pipeline = open_pipeline(settings, args.answerer, progress=not args.quiet)
+    if args.batch:
+        return run_batch(args.batch, lambda r: pipeline.ask(r["question"], id=r.get("id")).to_dict())
+    if args.question is not None:
+        if args.json:
+            _print_json(pipeline.ask(args.question).to_dict())
+            return 0
+        answer = None
+        for piece in pipeline.stream(args.question):
+            if isinstance(piece, str):
+                continue
+            answer = piece
+        _print_answer(answer)
+        return 0
+    print("Ask in Chinese or English (empty line or Ctrl-D to quit).", file=sys.stderr)
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            q = input("? ")
+        except EOFError:
+            return 0
+        if not q.strip():
+            return 0
+        try:
+            answer = pipeline.ask(q, history=history)
+            _print_json(answer.to_dict()) if args.json else _print_answer(answer)
+            history.append((answer.question, answer.answer))
+        except RagError as e:
+            print(f"error: {e}", file=sys.stderr)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evalrun import eval_gold, eval_xquad
+
+    settings = _settings(args)
+    if args.gold == "xquad":
+        eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
+        return 0
+    return eval_gold(settings, Path(args.gold), args.answerer, args.out, args.limit, args.calibrate,
+                     progress=not args.quiet)
+
+
 def cmd_fetch_models(args: argparse.Namespace) -> int:
     from .weights import SOURCES, ensure_weights, resolve_source
 
@@ -191,16 +260,9 @@ def cmd_fetch_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_xquad(args: argparse.Namespace) -> int:
-    from .xquad import run_xquad
-
-    run_xquad(_settings(args), args.data, limit=args.limit, out=args.out, progress=not args.quiet)
-    return 0
-
-
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
-    "fetch-models": cmd_fetch_models, "bench-xquad": cmd_bench_xquad,
+    "ask": cmd_ask, "eval": cmd_eval, "fetch-models": cmd_fetch_models,
 }
 
 

@@ -37,6 +37,11 @@ class Settings:
     rrf_k: int = 60
     #: BM25 hits whose cosine is this far below the best dense hit do not count in fusion (0 = off).
     hybrid_gate: float = 0.1
+    #: Statements handed to the answerer.
+    max_sources: int = 6
+    #: Refuse when the best statement's cosine to the question is below this (calibrated on the
+    #: gold set with `rag eval --calibrate`).
+    refuse_below: float = 0.315
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024
     answerer: str = "extractive"

@@ -122,6 +122,8 @@ class SearchResult:
     hits: list[SearchHit]
     timings: dict[str, float] = field(default_factory=dict)
     id: Any = None
+    #: The embedded query (kept for statement-level scoring; not serialised).
+    query_vector: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "query": self.query, "language": self.language.code,

@@ -140,4 +140,4 @@ class Retriever:
         hits = [SearchHit(rank=r, chunk=self.index.chunks[pos], score=score, retrievers=by)
                 for r, (pos, score, by) in enumerate(fused, start=1)]
         timings["retrieve_ms"] = sum(timings.values())
-        return SearchResult(query=query, language=language, hits=hits, timings=timings, id=id)
+        return SearchResult(query=query, language=language, hits=hits, timings=timings, id=id, query_vector=qv)

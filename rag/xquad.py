@@ -76,13 +76,14 @@ def _metrics(ranks: list[int | None]) -> dict[str, float]:
 
 
 def run_xquad(settings: Settings, data_dir: Path, limit: int = 0, out: Path | None = None,
-              progress: bool = True, embedder: Embedder | None = None) -> dict[str, Any]:
-    """Index XQuAD into a temporary index and report R@1, R@5, MRR per direction and retriever."""
+              progress: bool = True, embedder: Embedder | None = None, index_dir: Path | None = None) -> dict[str, Any]:
+    """Index XQuAD (into ``index_dir``, default a temporary folder) and report R@1, R@5, MRR per
+    direction and retriever."""
     paragraphs, questions = load_xquad(data_dir)
     questions = sample_questions(questions, limit)
     embedder = embedder or Embedder(settings, progress=progress)
     with tempfile.TemporaryDirectory(prefix="xquad-index-") as tmp:
-        s = replace(settings, index_dir=Path(tmp))
+        s = replace(settings, index_dir=index_dir or Path(tmp))
         docs = [parse_plain(text, f"xquad-{lang}-{i:03d}", title=f"XQuAD {lang} {i}", lang=lang)
                 for lang in ("en", "zh") for i, text in enumerate(paragraphs[lang])]
         t = time.perf_counter()

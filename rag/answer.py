@@ -1,0 +1,131 @@
+"""Answer records, citation resolution and the checks every answerer's output goes through."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .evidence import Evidence
+from .language import detect_language
+
+REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+_SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+(?=[A-Z\"“(])|(?<=\.)$")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Entry ``n`` of an answer's numbered source list: one statement of one chunk."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    group: int
+    refs: list[int]
+    text: str
+    title: str = ""
+    group_title: str = ""
+    lang: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What ``ask`` returns."""
+
+    question: str
+    language: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    answerer: str
+    timings: dict[str, float] = field(default_factory=dict)
+    id: Any = None
+    dominant_language: str = ""
+    #: Guards that fired (e.g. "figures: regenerated"), for the eval and the UI's diagnostics.
+    notes: list[str] = field(default_factory=list)
+    #: The retrieval behind the answer (for the eval and the UI's retrieval view; not serialised).
+    search: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "question": self.question, "language": self.language, "answer": self.answer,
+                "refused": self.refused, "citations": [c.to_dict() for c in self.citations],
+                "answerer": self.answerer, "timings": {k: round(v, 1) for k, v in self.timings.items()},
+                "notes": self.notes}
+
+
+def refusal(language: str) -> str:
+    """The fixed refusal in the question's (dominant) language."""
+    return REFUSAL["zh" if language == "zh" else "en"]
+
+
+def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, list[Citation]]:
+    """Map ``[n]`` (1-based into ``evidence``) to sources renumbered by first use; drop unresolvable
+    markers and repeated adjacent markers, so every marker left points at a returned source."""
+    order: dict[int, int] = {}
+
+    def renumber(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if not 1 <= n <= len(evidence):
+            return ""
+        order.setdefault(n, len(order) + 1)
+        return f"[{order[n]}]"
+
+    out = _MARKER.sub(renumber, text)
+    out = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", out)  # "[1][1]" -> "[1]"
+    out = re.sub(r"[ \t]+([。，；：！？.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
+    citations = []
+    for original, n in sorted(order.items(), key=lambda x: x[1]):
+        e = evidence[original - 1]
+        citations.append(Citation(n=n, doc_id=e.chunk.doc_id, chunk_id=e.chunk.chunk_id, group=e.chunk.group,
+                                  refs=list(e.statement.refs), text=e.statement.text, title=e.chunk.title,
+                                  group_title=e.chunk.group_title, lang=e.chunk.lang))
+    return out, citations
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The ``[n]`` numbers in a text, in order."""
+    return [int(n) for n in _MARKER.findall(text)]
+
+
+_ENCLOSED = re.compile(r"“[^”]*”|（[^）]*）|\([^)]*\)|\"[^\"]*\"|「[^」]*」")
+_SPLITTERS = "。！？!?；;."
+
+
+def split_answer_sentences(text: str) -> list[str]:
+    """Sentences of an answer, each keeping the markers that follow it. Punctuation inside quotes or
+    brackets (a quoted statement, a figure gloss) does not end a sentence."""
+    # Mask sentence punctuation inside enclosed spans with private-use characters, split, unmask.
+    mask = {c: chr(0xE000 + i) for i, c in enumerate(_SPLITTERS)}
+    unmask = {v: k for k, v in mask.items()}
+    masked = _ENCLOSED.sub(lambda m: "".join(mask.get(c, c) for c in m.group(0)), text)
+    parts = [p.strip() for p in _SENTENCE.split(masked) if p and p.strip()]
+    parts = ["".join(unmask.get(c, c) for c in p) for p in parts]
+    merged: list[str] = []
+    for p in parts:
+        if merged and not _MARKER.sub("", p).strip(" 。.，,；;"):
+            merged[-1] += p  # a fragment of markers belongs to the sentence before it
+        else:
+            merged.append(p)
+    return merged
+
+
+def answer_language(text: str) -> str:
+    """Dominant language of an answer's own words: quoted evidence and markers are not counted."""
+    own = _MARKER.sub(" ", _QUOTED.sub(" ", text))
+    return detect_language(own).dominant
+
+
+def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
+    """Years the question asks about that none of the evidence mentions (a 2023 question over 2024 data)."""
+    years = set(_YEAR.findall(question))
+    if not years:
+        return []
+    seen = set(_YEAR.findall(" ".join(f"{e.statement.text} {e.chunk.date}" for e in evidence)))
+    return sorted(years - seen)

@@ -1,0 +1,55 @@
+"""Evidence: the statements of retrieved chunks, scored against the question.
+
+Answers cite statements (bullets or sentences), not whole chunks, so each statement of the top
+chunks is embedded (once; vectors are cached by text) and scored by cosine to the question vector.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedding import Embedder
+from .records import Chunk, SearchResult, Statement
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A candidate source: one statement of a retrieved chunk and its similarity to the question."""
+
+    chunk: Chunk
+    statement: Statement
+    similarity: float
+    chunk_rank: int
+
+
+class EvidenceRanker:
+    """Scores statements of search hits; keeps a bounded cache of statement vectors."""
+
+    def __init__(self, embedder: Embedder, cache_size: int = 20_000) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for t, v in zip(missing, self.embedder.embed_documents(missing)):
+                self._cache[t] = v
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return np.vstack([self._cache[t] for t in texts])
+
+    def rank(self, result: SearchResult) -> list[Evidence]:
+        """All statements of the hits, best first."""
+        items = [(h, s) for h in result.hits for s in h.chunk.statements if s.text.strip()]
+        if not items or result.query_vector is None:
+            return []
+        # The group title gives a bare bullet its context ("Green development: ... standards").
+        texts = [f"{h.chunk.group_title}: {s.text}" if h.chunk.group > 0 else s.text for h, s in items]
+        sims = self._vectors(texts) @ np.asarray(result.query_vector).reshape(-1)
+        ranked = sorted(zip(items, sims.tolist()), key=lambda x: -x[1])
+        return [Evidence(chunk=h.chunk, statement=s, similarity=float(sim), chunk_rank=h.rank)
+                for (h, s), sim in ranked]

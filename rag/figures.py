@@ -1,0 +1,98 @@
+"""Figures across two languages: parse numbers with their magnitude and unit, compare, convert.
+
+Hand-written because no library maps 万/亿/万亿 onto thousand/million/billion/trillion together with
+currencies and percentages; the mapping is small and exact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
+_ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百万": 1e6, "千万": 1e7}
+_CITATION = re.compile(r"\[\d{1,3}\]")
+_FIGURE = re.compile(
+    r"(?P<cur>US\$|\$|USD\s?|RMB\s?|¥|￥)?\s*"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"\s*(?P<pct>%|％|percent\b)?"
+    r"(?:\s*(?P<en>trillion|billion|million|thousand|bn)\b)?"
+    r"(?:\s*(?P<zh>万亿|千万|百万|亿|万|千))?"
+    r"\s*(?P<unit>US dollars|dollars|yuan|RMB|美元|元|人民币)?",
+    re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as stated in text, with its value in base units and its kind."""
+
+    raw: str
+    value: float
+    unit: str  # "usd", "cny", "pct" or "" (a bare count or year)
+
+
+def parse_figures(text: str) -> list[Figure]:
+    """Every figure in ``text`` (citation markers like ``[2]`` are not figures)."""
+    text = _CITATION.sub(" ", text)
+    figures: list[Figure] = []
+    for m in _FIGURE.finditer(text):
+        num = float(m.group("num").replace(",", ""))
+        scale = 1.0
+        if m.group("en"):
+            scale *= _EN_SCALE[m.group("en").lower()]
+        if m.group("zh"):
+            scale *= _ZH_SCALE[m.group("zh")]
+        cur, unit_word = (m.group("cur") or "").strip().lower(), (m.group("unit") or "").lower()
+        if m.group("pct"):
+            unit = "pct"
+        elif cur in ("$", "us$", "usd") or unit_word in ("dollars", "us dollars", "美元"):
+            unit = "usd"
+        elif cur in ("rmb", "¥", "￥") or unit_word in ("yuan", "rmb", "元", "人民币"):
+            unit = "cny"
+        else:
+            unit = ""
+        figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit))
+    return figures
+
+
+def same_figure(a: Figure, b: Figure) -> bool:
+    """Equal value (to 0.1%) and compatible units: a bare number matches any unit, currencies must agree."""
+    if a.unit and b.unit and a.unit != b.unit:
+        return False
+    if (a.unit == "pct") != (b.unit == "pct") and (a.unit or b.unit):
+        return False
+    return abs(a.value - b.value) <= 1e-3 * max(abs(a.value), abs(b.value), 1e-9)
+
+
+def unsupported_figures(answer: str, sources: list[str]) -> list[str]:
+    """Figures stated in ``answer`` that no source states (after unit normalisation across languages)."""
+    known = [f for s in sources for f in parse_figures(s)]
+    return [f.raw for f in parse_figures(answer) if not any(same_figure(f, k) for k in known)]
+
+
+def to_chinese(fig: Figure) -> str:
+    """Render a figure the way a Chinese text would: 27.2 billion USD -> 272亿美元."""
+    if fig.unit == "pct":
+        return f"{_fmt(fig.value)}%"
+    suffix = {"usd": "美元", "cny": "元", "": ""}[fig.unit]
+    for word, scale in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
+        if abs(fig.value) >= scale:
+            return f"{_fmt(fig.value / scale)}{word}{suffix}"
+    return f"{_fmt(fig.value)}{suffix}"
+
+
+def to_english(fig: Figure) -> str:
+    """Render a figure the way an English text would: 272亿美元 -> $27.2 billion."""
+    if fig.unit == "pct":
+        return f"{_fmt(fig.value)}%"
+    for word, scale in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)):
+        if abs(fig.value) >= scale:
+            body = f"{_fmt(fig.value / scale)} {word}"
+            break
+    else:
+        body = f"{fig.value:,.0f}" if fig.value == int(fig.value) else _fmt(fig.value)
+    return {"usd": f"${body}", "cny": f"{body} yuan", "": body}[fig.unit]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".")

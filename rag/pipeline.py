@@ -1,0 +1,106 @@
+"""The question-answering pipeline: question → retrieval → evidence → answerer → guards → answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Iterator, Protocol
+
+from .answer import Answer, refusal, resolve_citations, years_unsupported
+from .config import Settings
+from .errors import InputError
+from .evidence import Evidence, EvidenceRanker
+from .extractive import ExtractiveAnswerer
+from .language import detect_language
+from .records import Language
+from .retrieval import Retriever, clean_question
+
+History = list[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
+
+_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|此外|而|and\b|what about\b|how about\b|and what\b|also\b)", re.IGNORECASE)
+
+
+class Answerer(Protocol):
+    """Turns numbered evidence into answer text whose ``[n]`` markers point into that evidence."""
+
+    name: str
+
+    def generate(self, question: str, language: Language, evidence: list[Evidence],
+                 history: History | None = None) -> Iterator[str]: ...
+
+
+def retrieval_query(question: str, history: History | None) -> str:
+    """A follow-up ("那绿色发展方面呢？") is searched together with the previous question."""
+    if not history:
+        return question
+    short = len(question) <= 12 if re.search(r"[\u4e00-\u9fff]", question) else len(question.split()) <= 5
+    if _FOLLOW_UP.search(question.strip()) or short:
+        return f"{history[-1][0]} {question}"
+    return question
+
+
+class Pipeline:
+    """Answers questions over one index with one answerer."""
+
+    def __init__(self, retriever: Retriever, answerer: Answerer | None = None, settings: Settings | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or retriever.settings
+        self.answerer = answerer or ExtractiveAnswerer()
+        self.ranker = EvidenceRanker(retriever.embedder)
+
+    def stream(self, question: str, history: History | None = None, id: object = None) -> Iterator[str | Answer]:
+        """Yield answer text pieces as they are produced, then the final ``Answer``.
+
+        Raises ``InputError`` for an empty or oversized question before doing any work.
+        """
+        t0 = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        result = self.retriever.search(retrieval_query(question, history), self.settings.top_k)
+        evidence = self.ranker.rank(result)[: self.settings.max_sources]
+        t1 = time.perf_counter()
+        language = detect_language(question)  # the retrieval query may include the previous question
+        timings = {"retrieve_ms": (t1 - t0) * 1000}
+        reason = self.refusal_reason(question, evidence)
+        if reason:
+            text = refusal(language.dominant)
+            yield text
+            timings.update(generate_ms=0.0, total_ms=(time.perf_counter() - t0) * 1000)
+            yield Answer(question=question, language=language.code, dominant_language=language.dominant,
+                         answer=text, refused=True, citations=[], answerer=self.answerer.name,
+                         timings=timings, id=id, notes=[f"refused: {reason}"], search=result)
+            return
+        pieces: list[str] = []
+        for piece in self.answerer.generate(question, language, evidence, history):
+            pieces.append(piece)
+            yield piece
+        t2 = time.perf_counter()
+        text, citations = resolve_citations("".join(pieces), evidence)
+        refused = not citations
+        if refused:
+            text = refusal(language.dominant)
+        timings.update(generate_ms=(t2 - t1) * 1000, total_ms=(time.perf_counter() - t0) * 1000)
+        yield Answer(question=question, language=language.code, dominant_language=language.dominant, answer=text,
+                     refused=refused, citations=citations, answerer=self.answerer.name, timings=timings, id=id,
+                     search=result)
+
+    def ask(self, question: str, history: History | None = None, id: object = None) -> Answer:
+        """Answer one question (non-streaming)."""
+        final = None
+        for item in self.stream(question, history, id):
+            if isinstance(item, Answer):
+                final = item
+        if final is None:  # pragma: no cover - stream always ends with an Answer
+            raise InputError("no answer was produced", "retry")
+        return final
+
+    def refusal_reason(self, question: str, evidence: list[Evidence]) -> str:
+        """Why the documents cannot answer, or ``""`` when they may."""
+        if not evidence:
+            return "nothing retrieved"
+        if evidence[0].similarity < self.settings.refuse_below:
+            return f"best evidence similarity {evidence[0].similarity:.3f} < {self.settings.refuse_below}"
+        missing = years_unsupported(question, evidence[: self.settings.max_sources])
+        if missing:
+            return f"no evidence mentions {', '.join(missing)}"
+        return ""
+
