@@ -10,8 +10,11 @@ PIP := $(PY) -m pip
 # PyTorch's CPU index provides it. Either way no multi-GB CUDA build is pulled in.
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+# llama.cpp's default native build crashes with SIGILL on these machines; a portable AVX2 build works.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
-.PHONY: install deps models run search test ci bench-xquad clean
+.PHONY: install deps models run search test eval clean
 
 install: deps models
 
@@ -25,22 +28,25 @@ $(VENV)/.deps-installed: pyproject.toml
 	else \
 	  $(PIP) install -q "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); \
 	fi
-	$(PIP) install -q -e ".[test]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -e ".[test,llm]"
 	touch $@
 
 models: deps
-	$(VENV)/bin/rag fetch-models
+	$(VENV)/bin/rag fetch-models embeddinggemma-300m $(LLM_MODEL) qwen2.5-coder-0.5b-instruct-q4_k_m
 
 run: install
-	$(VENV)/bin/rag search
+	$(VENV)/bin/rag ask
 
-search: run
+search: install
+	$(VENV)/bin/rag search
 
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-bench-xquad: install
-	$(VENV)/bin/rag bench-xquad --data ../shared/benchmarks/xquad --limit 300 --out eval/reports/xquad.json
+eval: install
+	$(VENV)/bin/rag eval --answerer extractive
+	$(VENV)/bin/rag eval --answerer llm
+	$(VENV)/bin/rag eval xquad --data ../shared/benchmarks/xquad --limit 300
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT

@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("ask", help="answer a question with citations; no question opens an interactive prompt")
     s.add_argument("question", nargs="?")
-    s.add_argument("--answerer", choices=("llm", "extractive", "http"), help="default: RAG_ANSWERER or extractive")
+    s.add_argument("--answerer", choices=("llm", "extractive", "http"), help="default: RAG_ANSWERER or llm (the local model)")
     s.add_argument("--json", action="store_true", help="JSON output")
     s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
 

@@ -37,18 +37,22 @@ class Settings:
     rrf_k: int = 60
     #: BM25 hits whose cosine is this far below the best dense hit do not count in fusion (0 = off).
     hybrid_gate: float = 0.1
-    #: Statements handed to the answerer.
-    max_sources: int = 6
+    #: Statements handed to the answerer (small models do best with a few).
+    max_sources: int = 4
     #: Refuse when the best statement's cosine to the question is below this (calibrated on the
     #: gold set with `rag eval --calibrate`).
     refuse_below: float = 0.315
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024
-    answerer: str = "extractive"
+    answerer: str = "llm"
+    #: Local model (pinned name or .gguf path); also the model name sent to an http endpoint.
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    llm_context: int = 2048
+    llm_max_tokens: int = 160
+    #: OpenAI-compatible endpoint for the http answerer, e.g. http://127.0.0.1:8000/v1
     llm_url: str = ""
     llm_api_key: str = ""
-    llm_max_tokens: int = 160
+    llm_timeout: float = 120.0
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None,

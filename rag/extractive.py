@@ -33,8 +33,9 @@ class ExtractiveAnswerer:
         return chosen
 
     def generate(self, question: str, language: Language, evidence: list[Evidence],
-                 history: list[tuple[str, str]] | None = None) -> Iterator[str]:
-        """Yield the answer text; ``[n]`` refers to ``evidence[n-1]``."""
+                 history: list[tuple[str, str]] | None = None, notes: list[str] | None = None) -> Iterator[str]:
+        """Yield the answer text; ``[n]`` refers to ``evidence[n-1]``. ``notes`` (retry hints for
+        generative answerers) do not apply."""
         chosen = self.select(evidence)
         if language.dominant == "zh":
             parts = []

@@ -6,12 +6,14 @@ import re
 import time
 from typing import Iterator, Protocol
 
+from . import guards
 from .answer import Answer, refusal, resolve_citations, years_unsupported
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
 from .extractive import ExtractiveAnswerer
 from .language import detect_language
+from .prompts import RETRY_NOTE
 from .records import Language
 from .retrieval import Retriever, clean_question
 
@@ -26,7 +28,7 @@ class Answerer(Protocol):
     name: str
 
     def generate(self, question: str, language: Language, evidence: list[Evidence],
-                 history: History | None = None) -> Iterator[str]: ...
+                 history: History | None = None, notes: list[str] | None = None) -> Iterator[str]: ...
 
 
 def retrieval_query(question: str, history: History | None) -> str:
@@ -47,6 +49,7 @@ class Pipeline:
         self.settings = settings or retriever.settings
         self.answerer = answerer or ExtractiveAnswerer()
         self.ranker = EvidenceRanker(retriever.embedder)
+        self._fallback = ExtractiveAnswerer()
 
     def stream(self, question: str, history: History | None = None, id: object = None) -> Iterator[str | Answer]:
         """Yield answer text pieces as they are produced, then the final ``Answer``.
@@ -61,6 +64,12 @@ class Pipeline:
         language = detect_language(question)  # the retrieval query may include the previous question
         timings = {"retrieve_ms": (t1 - t0) * 1000}
         reason = self.refusal_reason(question, evidence)
+        check = getattr(self.answerer, "answerable", None)
+        if not reason and check is not None:
+            tc = time.perf_counter()
+            if not check(question, language, evidence, history):
+                reason = "the model found no source stating the asked-for fact"
+            timings["check_ms"] = (time.perf_counter() - tc) * 1000
         if reason:
             text = refusal(language.dominant)
             yield text
@@ -71,17 +80,44 @@ class Pipeline:
             return
         pieces: list[str] = []
         for piece in self.answerer.generate(question, language, evidence, history):
+            if not pieces:
+                timings["first_token_ms"] = (time.perf_counter() - t0) * 1000
             pieces.append(piece)
             yield piece
+        text, notes = "".join(pieces), []
+        if not isinstance(self.answerer, ExtractiveAnswerer):  # extractive text is built from the sources
+            text, notes = self._guard(question, language, evidence, history, text)
         t2 = time.perf_counter()
-        text, citations = resolve_citations("".join(pieces), evidence)
+        text, citations = resolve_citations(text, evidence)
         refused = not citations
         if refused:
             text = refusal(language.dominant)
         timings.update(generate_ms=(t2 - t1) * 1000, total_ms=(time.perf_counter() - t0) * 1000)
         yield Answer(question=question, language=language.code, dominant_language=language.dominant, answer=text,
                      refused=refused, citations=citations, answerer=self.answerer.name, timings=timings, id=id,
-                     search=result)
+                     notes=notes, search=result)
+
+    def _guard(self, question: str, language: Language, evidence: list[Evidence], history: History | None,
+               text: str) -> tuple[str, list[str]]:
+        """Refusal, figure, language and citation checks; one regeneration, then the extractive answer."""
+        lang = language.dominant
+        verdict = guards.check(text, lang, evidence)
+        notes = list(verdict.details)
+        if verdict.refused:
+            return "", notes + ["model said the sources do not answer"]
+        if verdict.problems:
+            hints = [RETRY_NOTE[p][lang] for p in verdict.problems]
+            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
+            second = guards.check(retry, lang, evidence)
+            if second.refused:
+                return "", notes + ["regenerated; model then said the sources do not answer"]
+            if second.problems:
+                notes += second.details + ["fell back to the extractive answer"]
+                return "".join(self._fallback.generate(question, language, evidence, history)), notes
+            text = retry
+            notes.append(f"regenerated after: {', '.join(verdict.problems)}")
+        text, citation_notes = guards.fix_citations(text, evidence, self.retriever.embedder)
+        return text, notes + citation_notes
 
     def ask(self, question: str, history: History | None = None, id: object = None) -> Answer:
         """Answer one question (non-streaming)."""

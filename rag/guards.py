@@ -1,0 +1,108 @@
+"""Checks on generated answers, so that a small model's mistakes do not reach the user.
+
+* refusal: the model said it cannot answer;
+* figures: every number must equal a number of the sources after unit normalisation (272亿 = 27.2 billion);
+* language: the answer's own words must be in the question's language;
+* citations: each sentence's citation must point to a source that supports it; unsupported ones
+  are re-pointed to the best supporting source or dropped, uncited factual sentences get one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .answer import answer_language, cited_numbers, split_answer_sentences
+from .embedding import Embedder
+from .evidence import Evidence
+from .figures import parse_figures, unsupported_figures
+from .prompts import NOT_FOUND
+
+_REFUSAL_PHRASES = re.compile(r"NOT[_ ]FOUND|没有找到相关信息|无法回答|未提及|没有提及|do(?:es)? not contain|cannot answer|"
+                              r"not (?:mentioned|provided|specified)|no information", re.IGNORECASE)
+_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
+
+#: A cited source must reach this cosine with its sentence to count as support.
+SUPPORT_MIN = 0.45
+#: Another source must beat the cited one by this much before the citation is re-pointed.
+REPOINT_MARGIN = 0.08
+
+
+@dataclass
+class Verdict:
+    """What the checks found in one generated answer."""
+
+    refused: bool = False
+    problems: list[str] = field(default_factory=list)  # "figures", "language"
+    details: list[str] = field(default_factory=list)
+
+
+def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
+    """Refusal, figure and language checks (cheap, no model)."""
+    v = Verdict()
+    stripped = _MARKERS.sub("", text).strip()
+    if not stripped or _REFUSAL_PHRASES.search(stripped):
+        v.refused = True
+        return v
+    bad = unsupported_figures(text, [e.statement.text for e in evidence] + [e.chunk.date for e in evidence])
+    if bad:
+        v.problems.append("figures")
+        v.details.append(f"figures not in the sources: {', '.join(bad)}")
+    got = answer_language(text)
+    if got != language:
+        v.problems.append("language")
+        v.details.append(f"answer in {got}, question in {language}")
+    return v
+
+
+def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder) -> tuple[str, list[str]]:
+    """Re-point or drop citations that do not support their sentence; cite uncited factual sentences.
+
+    ``[n]`` markers index ``evidence`` (1-based). Returns the new text and notes on what changed.
+    """
+    sentences = split_answer_sentences(text)
+    if not sentences or not evidence:
+        return text, []
+    bare = [_MARKERS.sub("", s).strip() for s in sentences]
+    vecs = embedder.embed_documents(bare + [e.statement.text for e in evidence])
+    sims = vecs[: len(bare)] @ vecs[len(bare):].T  # sentence x source cosine
+    out, notes = [], []
+    for i, sentence in enumerate(sentences):
+        score = [float(sims[i, j]) + _figure_bonus(bare[i], e) for j, e in enumerate(evidence)]
+        cited = [n for n in cited_numbers(sentence) if 1 <= n <= len(evidence)]
+        best = int(np.argmax(score)) + 1
+        keep: list[int] = []
+        for n in dict.fromkeys(cited):
+            if score[n - 1] >= SUPPORT_MIN and score[best - 1] - score[n - 1] < REPOINT_MARGIN:
+                keep.append(n)
+            elif score[best - 1] >= SUPPORT_MIN:
+                if best not in keep:
+                    keep.append(best)
+                notes.append(f"citation [{n}] re-pointed to [{best}]")
+            else:
+                notes.append(f"citation [{n}] dropped (unsupported)")
+        if not keep and score[best - 1] >= SUPPORT_MIN and _states_fact(bare[i]):
+            keep.append(best)
+            if not cited:
+                notes.append(f"uncited sentence given [{best}]")
+        tail = re.search(r"[。！？.!?；;]+$", bare[i])
+        body = bare[i][: tail.start()] if tail else bare[i]
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(keep))
+        sep = "" if re.search(r"[\u4e00-\u9fff]$", body) or not marks else " "
+        out.append(f"{body}{sep}{marks}{tail.group(0) if tail else ''}")
+    joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
+    return joiner.join(out), notes
+
+
+def _figure_bonus(sentence: str, e: Evidence) -> float:
+    # Sharing an exact figure is strong support even when wording differs across languages.
+    from .figures import same_figure
+
+    figs = parse_figures(sentence)
+    return 0.2 if figs and any(same_figure(a, b) for a in figs for b in parse_figures(e.statement.text)) else 0.0
+
+
+def _states_fact(sentence: str) -> bool:
+    return len(sentence) >= 6 and NOT_FOUND not in sentence

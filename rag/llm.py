@@ -1,0 +1,142 @@
+"""Generative answerers: a local GGUF model through llama-cpp-python, or any OpenAI-compatible endpoint.
+
+Both ask the model two things with the same prompt prefix: CHECK (do the sources state the asked
+fact? YES/NO) and ANSWER (streamed text with [n] citations).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Iterator
+
+from .config import Settings
+from .errors import ModelError
+from .evidence import Evidence
+from .prompts import ANSWER_PROMPT, CHECK_PROMPT, CHECK_SYSTEM, SYSTEM, user_message
+from .records import Language
+from .weights import ensure_weights, resolve_source
+
+STOP = ["\n\n", "\nQuestion:", "\nSources:", "Example "]
+
+History = list[tuple[str, str]]
+
+
+class ChatAnswerer:
+    """Prompting shared by the local and HTTP answerers; subclasses provide ``_chat``."""
+
+    name = "chat"
+    max_tokens = 160
+
+    def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _messages(question: str, language: Language, evidence: list[Evidence],
+                  history: History | None = None, notes: list[str] | None = None) -> list[dict[str, str]]:
+        return [{"role": "system", "content": SYSTEM},
+                {"role": "user", "content": user_message(question, language, evidence, history, notes)}]
+
+    def answerable(self, question: str, language: Language, evidence: list[Evidence],
+                   history: History | None = None) -> bool:
+        """The model's judgement whether the sources state the asked-for fact (greedy YES/NO)."""
+        messages = [{"role": "system", "content": CHECK_SYSTEM},
+                    {"role": "user", "content": user_message(question, language, evidence, history) + "\n" + CHECK_PROMPT}]
+        reply = "".join(self._chat(messages, 3, yes_no=True))
+        return not reply.strip().upper().startswith("NO")
+
+    def generate(self, question: str, language: Language, evidence: list[Evidence],
+                 history: History | None = None, notes: list[str] | None = None) -> Iterator[str]:
+        """Stream the answer; ``[n]`` refers to ``evidence[n-1]``."""
+        messages = self._messages(question, language, evidence, history, notes)
+        messages[-1]["content"] += "\n" + ANSWER_PROMPT
+        started = False
+        for piece in self._chat(messages, self.max_tokens):
+            if not started:  # the model sometimes echoes the examples' "Answer:" label
+                piece = piece.lstrip()
+                if piece.startswith("Answer:"):
+                    piece = piece[len("Answer:"):].lstrip()
+                if not piece:
+                    continue
+                started = True
+            yield piece
+
+
+class LocalLLMAnswerer(ChatAnswerer):
+    """Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF) by default, greedy decoding, streamed."""
+
+    name = "llm"
+
+    def __init__(self, settings: Settings, progress: bool = True) -> None:
+        try:
+            from llama_cpp import Llama, LlamaGrammar
+        except ImportError:
+            raise ModelError("llama-cpp-python is not installed",
+                             "run `make install` (it builds it for this CPU), or use --answerer extractive") from None
+        source = resolve_source(settings.llm_model)
+        path = str(ensure_weights(source, settings.cache_dir, progress=progress)) if source else settings.llm_model
+        try:
+            # Two contexts over one memory-mapped model: each keeps its own prompt prefix cached.
+            self._llm = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
+                              n_batch=256, seed=0, verbose=False)
+            self._checker = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
+                                  n_batch=256, seed=0, verbose=False)
+        except (ValueError, OSError, RuntimeError) as e:
+            raise ModelError(f"cannot load the local model {settings.llm_model!r}: {e}",
+                             "check RAG_LLM_MODEL (a pinned name or a .gguf path) or run `rag doctor`") from None
+        self._yes_no = LlamaGrammar.from_string('root ::= "YES" | "NO"', verbose=False)
+        self.max_tokens = settings.llm_max_tokens
+
+    def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
+        llm = self._checker if yes_no else self._llm
+        stream = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens,
+                                                  stop=STOP, stream=True, grammar=self._yes_no if yes_no else None)
+        for chunk in stream:
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece
+
+
+class HTTPAnswerer(ChatAnswerer):
+    """Any OpenAI-compatible chat endpoint (Ollama, vLLM, llama.cpp server, hosted APIs)."""
+
+    name = "http"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.llm_url:
+            raise ModelError("no endpoint configured for the http answerer",
+                             "set RAG_LLM_URL (e.g. http://127.0.0.1:8000/v1) and RAG_LLM_MODEL")
+        self.url = settings.llm_url.rstrip("/") + "/chat/completions"
+        self.model = settings.llm_model
+        self.key = settings.llm_api_key
+        self.max_tokens = settings.llm_max_tokens
+        self.timeout = settings.llm_timeout
+
+    def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
+        import httpx
+
+        body: dict[str, Any] = {"model": self.model, "temperature": 0, "max_tokens": max_tokens,
+                                "stop": STOP, "stream": True, "messages": messages}
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        try:
+            with httpx.stream("POST", self.url, json=body, headers=headers, timeout=self.timeout) as r:
+                if r.status_code != 200:
+                    r.read()
+                    raise ModelError(f"the endpoint {self.url} answered HTTP {r.status_code}: {r.text[:200]}",
+                                     "check RAG_LLM_URL, RAG_LLM_MODEL and RAG_LLM_API_KEY")
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    try:
+                        piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    except (ValueError, KeyError, IndexError):
+                        print(f"warning: skipped a malformed stream event from {self.url}", file=sys.stderr)
+                        continue
+                    if piece:
+                        yield piece
+        except httpx.HTTPError as e:
+            raise ModelError(f"cannot reach {self.url} ({type(e).__name__})",
+                             "start the server or fix RAG_LLM_URL; --answerer extractive works offline") from None

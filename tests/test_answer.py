@@ -1,0 +1,82 @@
+"""Answers with the extractive answerer (fast, deterministic) and the pipeline's rules."""
+
+import json
+
+import pytest
+
+from rag.errors import InputError
+from rag.pipeline import Pipeline, retrieval_query
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def pipeline(retriever):
+    return Pipeline(retriever)
+
+
+def test_chinese_question_gets_chinese_framing_and_converted_figures(pipeline):
+    a = pipeline.ask("2024年经开区实际使用外资多少？")
+    assert not a.refused and a.language == "zh"
+    assert a.answer.startswith("根据文档：") and "272亿美元" in a.answer and "[1]" in a.answer
+    assert a.citations[0].n == 1 and a.citations[0].refs == [2] and a.citations[0].chunk_id.endswith("#g1")
+    d = a.to_dict()
+    assert set(d) >= {"id", "question", "language", "answer", "refused", "citations", "answerer", "timings"}
+    assert set(d["citations"][0]) >= {"n", "doc_id", "chunk_id", "group", "refs", "text"}
+    assert set(d["timings"]) >= {"retrieve_ms", "generate_ms", "total_ms"}
+
+
+def test_english_question(pipeline):
+    a = pipeline.ask("Which ministry supports standards for pollution and carbon reduction?")
+    assert a.language == "en" and "Ministry of Ecology and Environment" in a.answer
+    assert a.citations and all(c.refs == [8] for c in a.citations)
+
+
+def test_every_marker_resolves_to_a_returned_source(pipeline):
+    for q in ["经开区有多少家外资企业？", "What will the market regulator standardize?", "地方政府债券可以用来做什么？"]:
+        a = pipeline.ask(q)
+        import re
+        ns = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
+        assert ns == {c.n for c in a.citations} and ns == set(range(1, len(ns) + 1))
+
+
+@pytest.mark.parametrize("q,text", [("2023年经开区实际使用外资多少？", "文档中没有找到相关信息。"),
+                                    ("What was the foreign investment of the zones in 2023?",
+                                     "The documents do not contain this information.")])
+def test_refusal_has_fixed_text_and_no_citations(pipeline, q, text):
+    a = pipeline.ask(q)
+    assert a.refused and a.answer == text and a.citations == [] and "2023" in a.notes[0]
+
+
+def test_follow_up_uses_history(pipeline):
+    first = pipeline.ask("2024年经开区实际使用外资多少？")
+    follow = pipeline.ask("那绿色发展方面呢？", history=[(first.question, first.answer)])
+    assert follow.language == "zh" and follow.citations and follow.citations[0].chunk_id.endswith("#g4")
+    assert retrieval_query("那绿色发展方面呢？", [("外资多少？", "…")]) == "外资多少？ 那绿色发展方面呢？"
+    assert retrieval_query("What share of national imports came from the zones?", [("q", "a")]).startswith("What")
+
+
+@pytest.mark.parametrize("bad,needle", [("", "empty"), (" \t\n", "empty"), ("x" * 50_000, "50,000 characters")])
+def test_bad_questions(pipeline, bad, needle):
+    with pytest.raises(InputError, match=needle):
+        pipeline.ask(bad)
+
+
+def test_control_characters_are_stripped(pipeline):
+    a = pipeline.ask("2024年经开区\x00实际使用\x07外资多少？\x1b")
+    assert a.question == "2024年经开区实际使用外资多少？" and "272亿美元" in a.answer
+
+
+def test_cli_ask_json_and_batch(corpus_index, tmp_path):
+    out = run_cli("--index-dir", str(corpus_index.index_dir), "-q", "ask", "全国共有多少个国家级经开区？", "--json",
+                  "--answerer", "extractive")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["language"] == "zh" and "232" in d["answer"] and d["answerer"] == "extractive"
+    batch = tmp_path / "b.jsonl"
+    batch.write_text('{"id": 1, "question": "Who published the article?"}\n{"id": 2, "question": ""}\n', encoding="utf-8")
+    out = run_cli("--index-dir", str(corpus_index.index_dir), "-q", "ask", "--batch", str(batch), "--json",
+                  "--answerer", "extractive")
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["id"] for x in lines] == [1, 2] and "Zheng Quan Ri Bao" in lines[0]["answer"] and "error" in lines[1]
+    out = run_cli("--index-dir", str(corpus_index.index_dir), "ask", "x" * 50_000)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "50,000" in out.stderr
