@@ -28,14 +28,14 @@ $(VENV)/.deps-installed: pyproject.toml
 	else \
 	  $(PIP) install -q "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); \
 	fi
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -e ".[test,llm]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -e ".[test,llm,ui]"
 	touch $@
 
 models: deps
 	$(VENV)/bin/rag fetch-models embeddinggemma-300m $(LLM_MODEL) qwen2.5-coder-0.5b-instruct-q4_k_m
 
 run: install
-	$(VENV)/bin/rag ask
+	$(VENV)/bin/rag chat
 
 search: install
 	$(VENV)/bin/rag search

@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=0, help="questions (0 = all; xquad: per language, default 300)")
     s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the gold set supports")
 
+    s = sub.add_parser("chat", help="start the chat page (http://127.0.0.1:7860)")
+    s.add_argument("--host", help="address to bind (default 127.0.0.1, RAG_HOST); others need RAG_AUTH")
+    s.add_argument("--port", type=int, help="port (default 7860, RAG_PORT)")
+
     s = sub.add_parser("fetch-models", help="download and verify model weights into the cache")
     s.add_argument("names", nargs="*", help="model names (default: the configured embedding model)")
 
@@ -247,6 +251,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
                      progress=not args.quiet)
 
 
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ui.app import main as chat_main
+
+    extra = ["--index-dir", str(args.index_dir)] if args.index_dir else []
+    extra += ["--host", args.host] if args.host else []
+    extra += ["--port", str(args.port)] if args.port else []
+    return chat_main(extra)
+
+
 def cmd_fetch_models(args: argparse.Namespace) -> int:
     from .weights import SOURCES, ensure_weights, resolve_source
 
@@ -262,7 +275,7 @@ def cmd_fetch_models(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
-    "ask": cmd_ask, "eval": cmd_eval, "fetch-models": cmd_fetch_models,
+    "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "fetch-models": cmd_fetch_models,
 }
 
 

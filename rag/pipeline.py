@@ -19,7 +19,11 @@ from .retrieval import Retriever, clean_question
 
 History = list[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
 
-_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|此外|而|and\b|what about\b|how about\b|and what\b|also\b)", re.IGNORECASE)
+# A follow-up that refers back ("它占全国多少？", "what share was it?") is searched together with the
+# previous question; one that names a new topic ("那绿色发展方面呢？") is searched on its own,
+# since the old topic would outweigh it. Either way the answerer sees the conversation.
+_REFERS_BACK = re.compile(r"它|其|这些|这个|该|他们|那个|\b(it|its|they|them|their|that|this|those|these)\b",
+                          re.IGNORECASE)
 
 
 class Answerer(Protocol):
@@ -32,14 +36,10 @@ class Answerer(Protocol):
 
 
 def retrieval_query(question: str, history: History | None) -> str:
-    """A follow-up ("那绿色发展方面呢？") is searched together with the previous question."""
-    if not history:
-        return question
-    short = len(question) <= 12 if re.search(r"[\u4e00-\u9fff]", question) else len(question.split()) <= 5
-    if _FOLLOW_UP.search(question.strip()) or short:
+    """The text to search for: the question, joined to the previous one when it refers back to it."""
+    if history and _REFERS_BACK.search(question):
         return f"{history[-1][0]} {question}"
     return question
-
 
 class Pipeline:
     """Answers questions over one index with one answerer."""

@@ -51,8 +51,11 @@ def test_follow_up_uses_history(pipeline):
     first = pipeline.ask("2024年经开区实际使用外资多少？")
     follow = pipeline.ask("那绿色发展方面呢？", history=[(first.question, first.answer)])
     assert follow.language == "zh" and follow.citations and follow.citations[0].chunk_id.endswith("#g4")
-    assert retrieval_query("那绿色发展方面呢？", [("外资多少？", "…")]) == "外资多少？ 那绿色发展方面呢？"
-    assert retrieval_query("What share of national imports came from the zones?", [("q", "a")]).startswith("What")
+    assert retrieval_query("那绿色发展方面呢？", [("外资多少？", "…")]) == "那绿色发展方面呢？"
+    assert retrieval_query("它占全国多少？", [("外资多少？", "…")]) == "外资多少？ 它占全国多少？"
+    assert retrieval_query("What share of the national total was it?", [("Foreign investment?", "a")]).startswith("Foreign")
+    share = pipeline.ask("它占全国的比重是多少？", history=[(first.question, first.answer)])
+    assert "23.4%" in share.answer
 
 
 @pytest.mark.parametrize("bad,needle", [("", "empty"), (" \t\n", "empty"), ("x" * 50_000, "50,000 characters")])

@@ -1,0 +1,1 @@
+"""The Gradio chat front end (``python -m ui.app`` or ``rag chat``)."""

@@ -1,0 +1,299 @@
+"""Gradio chat over the index: streaming cited answers, source cards, documents panel, settings,
+retrieval view and feedback. ``ChatService`` holds the loaded models and index; the Gradio
+callbacks are thin wrappers around it, so the same logic serves the page and the HTTP API."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from rag import store
+from rag.answer import Answer
+from rag.config import Settings
+from rag.documents import SUPPORTED_SUFFIXES, load_file
+from rag.embedding import Embedder
+from rag.errors import InputError, RagError
+from rag.factory import make_answerer
+from rag.indexer import ensure_index, index_documents, remove_documents
+from rag.pipeline import Pipeline
+from rag.retrieval import Retriever
+
+from .render import answer_html, retrieval_rows
+
+EXAMPLES = ["2024年经开区实际使用外资多少？", "How much foreign investment did the development zones attract in 2024?",
+            "生态环境部将在绿色低碳发展方面做什么？", "Which outlet published the article, and when?"]
+ANSWERERS = ["llm", "extractive", "http"]
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+CSS = """
+body, .gradio-container, .gradio-container * { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+  "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, sans-serif; }
+.answer { font-size: 1.02em; line-height: 1.6; }
+.answer.refused { color: #8a5a00; }
+.answer-meta { font-size: .8em; color: #666; margin: .3em 0 .5em; }
+a.cite { font-weight: 600; text-decoration: none; color: #1f5fbf; }
+.source-card { border: 1px solid #d0d7e2; border-radius: 8px; padding: .45em .7em; margin: .35em 0; background: #f7f9fc; }
+.source-card:target { border-color: #1f5fbf; box-shadow: 0 0 0 2px #1f5fbf44; }
+.source-head { font-weight: 600; } .source-n { color: #1f5fbf; }
+.source-where { font-size: .8em; color: #555; } .source-text { margin-top: .25em; }
+"""
+
+
+class ChatService:
+    """Loaded models, the open index and the feedback log; safe to share between sessions.
+
+    The index is reopened after every upload or removal; a chat already running keeps the
+    retriever it started with, so it answers from the old index until the new one is complete.
+    """
+
+    def __init__(self, settings: Settings, progress: bool = True) -> None:
+        self.settings = settings
+        self.embedder = Embedder(settings, progress=progress)
+        ensure_index(settings, embedder=self.embedder, progress=progress)
+        self._lock = threading.Lock()  # serialises index writes and answerer loading
+        self._retriever = self._open()
+        self._answerers: dict[str, Any] = {}
+        self.uploads = settings.index_dir.parent / "uploads" if settings.index_dir.name else Path("uploads")
+        self.feedback_path = Path(os.environ.get("RAG_FEEDBACK", settings.index_dir / "feedback.jsonl"))
+
+    def _open(self) -> Retriever:
+        return Retriever(store.open_index(self.settings.index_dir, self.embedder.identity), self.embedder, self.settings)
+
+    def answerer(self, name: str) -> Any:
+        if name not in ANSWERERS:
+            raise InputError(f"unknown answerer {name!r}", "choose llm, extractive or http")
+        with self._lock:
+            if name not in self._answerers:
+                self._answerers[name] = make_answerer(self.settings, name)
+            return self._answerers[name]
+
+    def pipeline(self, answerer: str, passages: int) -> Pipeline:
+        passages = int(passages)
+        if not 1 <= passages <= 10:
+            raise InputError(f"number of passages must be 1–10, not {passages}", "move the slider")
+        s = dataclasses.replace(self.settings, top_k=passages)
+        return Pipeline(self._retriever, self.answerer(answerer), s)
+
+    def stream(self, question: str, history: list[tuple[str, str]], answerer: str, passages: int) -> Iterator[str | Answer]:
+        yield from self.pipeline(answerer, passages).stream(question, history=history)
+
+    # -- documents ------------------------------------------------------------------------------
+    def documents(self) -> list[list[Any]]:
+        m = store.read_manifest(self.settings.index_dir)
+        return [[doc_id, d["title"], d["lang"], d.get("date", ""), d["chunks"]] for doc_id, d in sorted(m.documents.items())]
+
+    def add_file(self, tmp_path: str, original_name: str) -> str:
+        """Validate, copy into the uploads folder (by base name only) and index one uploaded file."""
+        name = Path(original_name.replace("\\", "/")).name  # "../../x.md" or "/etc/x.md" -> "x.md"
+        if not name or name.startswith("."):
+            raise InputError(f"unusable file name {original_name!r}", "rename the file")
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise InputError(f"{name}: unsupported file type", f"upload one of {', '.join(SUPPORTED_SUFFIXES)}")
+        size = Path(tmp_path).stat().st_size
+        if size > self.settings.max_file_bytes:
+            raise InputError(f"{name}: {size:,} bytes is over the {self.settings.max_file_bytes:,}-byte limit",
+                             "split the file")
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / name
+            shutil.copyfile(tmp_path, staged)
+            docs = load_file(staged, self.settings.max_file_bytes)  # parse fully before touching the index
+            with self._lock:
+                report = index_documents(docs, self.settings, embedder=self.embedder, progress=False)
+                self.uploads.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(staged, self.uploads / name)
+                self._retriever = self._open()
+        return report.summary()
+
+    def remove(self, doc_id: str) -> str:
+        if not doc_id:
+            raise InputError("no document chosen", "pick a document id to remove")
+        with self._lock:
+            report = remove_documents([doc_id], self.settings)
+            self._retriever = self._open()
+        return report.summary()
+
+    # -- feedback -------------------------------------------------------------------------------
+    def record_feedback(self, answer: dict[str, Any], vote: str) -> None:
+        row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "vote": vote, "question": answer.get("question"),
+               "answer": answer.get("answer"), "citations": answer.get("citations"), "answerer": answer.get("answerer")}
+        self.feedback_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.feedback_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def build_app(service: ChatService):
+    """The Gradio Blocks app around a ``ChatService``."""
+    import gradio as gr
+
+    def history_pairs(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return [(r["question"], r["answer"]) for r in records if not r.get("error")]
+
+    def respond(message: str, chat: list[dict[str, Any]], records: list[dict[str, Any]], answerer: str, passages: int):
+        chat, records = list(chat or []), list(records or [])
+        chat.append({"role": "user", "content": message})
+        chat.append({"role": "assistant", "content": "…"})
+        turn = len(records)
+        try:
+            text = ""
+            for piece in service.stream(message, history_pairs(records), answerer, passages):
+                if isinstance(piece, Answer):
+                    chat[-1] = {"role": "assistant", "content": answer_html(piece, turn)}
+                    records.append(piece.to_dict())
+                    lang = {"zh": "中文 (zh)", "en": "English (en)", "mixed": "mixed 中英"}.get(piece.language, piece.language)
+                    yield chat, records, "", f"Detected question language: **{lang}**", retrieval_rows(piece)
+                    return
+                text += piece
+                chat[-1] = {"role": "assistant", "content": text}
+                yield chat, records, "", gr.skip(), gr.skip()
+        except RagError as e:
+            chat[-1] = {"role": "assistant", "content": f"⚠️ error: {e}"}
+            records.append({"question": message, "answer": "", "error": str(e)})
+            yield chat, records, message if len(message) <= 2000 else "", f"⚠️ {e}", []
+
+    def retry(chat: list[dict[str, Any]], records: list[dict[str, Any]], answerer: str, passages: int):
+        if not records:
+            yield chat, records, "", "Nothing to retry yet.", []
+            return
+        last = records[-1]["question"]
+        yield from respond(last, list(chat)[:-2], list(records)[:-1], answerer, passages)
+
+    def on_like(records: list[dict[str, Any]], data: gr.LikeData) -> str:
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = int(index) // 2
+        if not 0 <= turn < len(records) or records[turn].get("error"):
+            return "Nothing to rate there."
+        vote = "up" if data.liked else "down"
+        service.record_feedback(records[turn], vote)
+        return f"Thanks — feedback ({vote}) saved to {service.feedback_path}."
+
+    def upload(files: list[str] | None):
+        if not files:
+            return "Choose a .txt, .md or .jsonl file first.", gr.skip(), gr.skip()
+        notes = []
+        for f in files:
+            path = f if isinstance(f, str) else f.name
+            original = getattr(f, "orig_name", None) or Path(path).name
+            try:
+                notes.append(f"✅ {Path(original).name}: {service.add_file(path, original)}")
+            except RagError as e:
+                notes.append(f"⚠️ {e}")
+        docs = service.documents()
+        return "\n\n".join(notes), docs, gr.update(choices=[d[0] for d in docs], value=None)
+
+    def remove(doc_id: str | None):
+        try:
+            msg = f"🗑️ {service.remove(doc_id or '')}"
+        except RagError as e:
+            msg = f"⚠️ {e}"
+        docs = service.documents()
+        return msg, docs, gr.update(choices=[d[0] for d in docs], value=None)
+
+    def api_ask(question: str, answerer: str = "extractive", passages: float = 5) -> dict[str, Any]:
+        """HTTP API: one question in, the answer record (JSON) out."""
+        try:
+            final = None
+            for piece in service.stream(question, [], answerer, int(passages)):
+                if isinstance(piece, Answer):
+                    final = piece
+            return final.to_dict() if final else {"error": "no answer"}
+        except RagError as e:
+            return {"question": question, "error": str(e)}
+
+    with gr.Blocks(title="Bilingual RAG · 中英文问答") as demo:
+        records = gr.State([])
+        gr.Markdown("## 中英文文档问答 · Bilingual document Q&A\nAsk in Chinese or English; answers cite the "
+                    "statements they use. 用中文或英文提问，答案会标注引用来源。")
+        with gr.Tabs():
+            with gr.Tab("Chat · 对话"):
+                chatbot = gr.Chatbot(height=520, label="Chat", elem_id="chat", sanitize_html=True,
+                                     render_markdown=False, buttons=["copy"])
+                lang_note = gr.Markdown("", elem_id="lang-note")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="输入问题 / Type a question…", show_label=False, scale=8,
+                                     elem_id="question", max_lines=6)
+                    send = gr.Button("Ask · 提问", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    retry_btn = gr.Button("Retry · 重试", elem_id="retry")
+                    clear_btn = gr.Button("Clear · 清空", elem_id="clear")
+                gr.Examples(EXAMPLES, inputs=box, label="Examples · 示例")
+                feedback_note = gr.Markdown("", elem_id="feedback-note")
+            with gr.Tab("Documents · 文档"):
+                docs = gr.Dataframe(value=service.documents(), headers=["id", "title", "lang", "date", "chunks"],
+                                    interactive=False, elem_id="docs", wrap=True)
+                files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), label="Upload .txt / .md / .jsonl",
+                                elem_id="upload")
+                index_btn = gr.Button("Index uploaded files · 建立索引", elem_id="index-btn")
+                with gr.Row():
+                    doc_pick = gr.Dropdown(choices=[d[0] for d in service.documents()], label="Document id",
+                                           elem_id="doc-pick")
+                    remove_btn = gr.Button("Remove · 删除", variant="stop", elem_id="remove-btn")
+                doc_status = gr.Markdown("", elem_id="doc-status")
+            with gr.Tab("Settings · 设置"):
+                answerer = gr.Radio(ANSWERERS, value=service.settings.answerer if service.settings.answerer in ANSWERERS
+                                    else "llm", label="Answerer: local model, extractive, HTTP endpoint",
+                                    elem_id="answerer")
+                passages = gr.Slider(1, 10, value=service.settings.top_k, step=1, label="Passages retrieved",
+                                     elem_id="passages")
+                gr.Markdown("### Retrieval view (last question)")
+                retrieval = gr.Dataframe(headers=["rank", "chunk", "group", "fused", "dense rank", "dense score",
+                                                  "BM25 rank", "BM25 score"], interactive=False, elem_id="retrieval")
+
+        outputs = [chatbot, records, box, lang_note, retrieval]
+        send.click(respond, [box, chatbot, records, answerer, passages], outputs, api_name=False)
+        box.submit(respond, [box, chatbot, records, answerer, passages], outputs, api_name=False)
+        retry_btn.click(retry, [chatbot, records, answerer, passages], outputs, api_name=False)
+        clear_btn.click(lambda: ([], [], "", "", []), None, outputs, api_name=False)
+        chatbot.like(on_like, [records], feedback_note, api_name=False)
+        index_btn.click(upload, files, [doc_status, docs, doc_pick], api_name=False)
+        remove_btn.click(remove, doc_pick, [doc_status, docs, doc_pick], api_name=False)
+        # The HTTP API (gradio_client): predict(question, answerer, passages, api_name="/ask").
+        api_in = [gr.Textbox(visible=False), gr.Textbox(visible=False), gr.Number(visible=False)]
+        api_btn = gr.Button(visible=False)
+        api_btn.click(api_ask, api_in, gr.JSON(visible=False), api_name="ask")
+    return demo
+
+
+def parse_auth(value: str) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError("RAG_AUTH must look like user:password", "set RAG_AUTH=user:password")
+    return user, password
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag chat", description="Start the chat page.")
+    parser.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
+    parser.add_argument("--index-dir", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load({"index_dir": args.index_dir})
+        auth = parse_auth(os.environ.get("RAG_AUTH", ""))
+        if args.host not in LOCAL_HOSTS and auth is None:
+            raise InputError(f"binding {args.host} exposes the chat beyond this machine",
+                             "set RAG_AUTH=user:password (Gradio login) or use --host 127.0.0.1")
+        print("loading models and index (first start builds them)…", file=sys.stderr)
+        service = ChatService(settings)
+        demo = build_app(service)
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, auth=auth, css=CSS, show_error=True,
+        max_file_size=settings.max_file_bytes, footer_links=["api"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

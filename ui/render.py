@@ -1,0 +1,60 @@
+"""HTML for answers, source cards and the retrieval view. Every piece of document or model text is
+escaped here: the page shows text, never markup from a document or an answer."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from rag.answer import Answer
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def group_label(group: int, group_title: str) -> str:
+    if group < 0:
+        return "Headline · 标题"
+    if group == 0:
+        return "Core Viewpoint · 核心观点"
+    return f"Group {group}: {group_title}"
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The answer text with each ``[n]`` turned into a link to its source card, then the cards."""
+    known = {c.n for c in answer.citations}
+    text = html.escape(answer.answer)
+    text = _MARKER.sub(lambda m: (f'<a class="cite" href="#src-{turn}-{m.group(1)}" title="source {m.group(1)}">'
+                                  f"[{m.group(1)}]</a>") if int(m.group(1)) in known else "", text)
+    lang = {"zh": "中文", "en": "English", "mixed": "mixed 中英"}.get(answer.language, answer.language)
+    meta = f'<div class="answer-meta">question language: {html.escape(lang)} · answerer: {html.escape(answer.answerer)}'
+    if answer.timings.get("total_ms"):
+        meta += f" · {answer.timings['total_ms'] / 1000:.1f} s"
+    meta += "</div>"
+    if answer.refused:
+        return f'<div class="answer refused">{text}</div>{meta}'
+    cards = "".join(source_card(c.to_dict(), turn) for c in answer.citations)
+    return f'<div class="answer">{text}</div>{meta}<div class="sources">{cards}</div>'
+
+
+def source_card(c: dict[str, Any], turn: int) -> str:
+    refs = "".join(f"[{r}]" for r in c.get("refs", [])) or "–"
+    return (f'<div class="source-card" id="src-{turn}-{c["n"]}">'
+            f'<div class="source-head"><span class="source-n">[{c["n"]}]</span> '
+            f'<span class="source-title">{html.escape(c.get("title", ""))}</span></div>'
+            f'<div class="source-where">{html.escape(group_label(c["group"], c.get("group_title", "")))}'
+            f' · document refs {html.escape(refs)} · {html.escape(c.get("lang", ""))}</div>'
+            f'<div class="source-text">{html.escape(c["text"])}</div></div>')
+
+
+def retrieval_rows(answer: Answer | None) -> list[list[Any]]:
+    """Rows for the retrieval view: rank, chunk, fused score, dense and BM25 rank/score."""
+    if answer is None or answer.search is None:
+        return []
+    rows = []
+    for h in answer.search.hits:
+        d, b = h.retrievers.get("dense"), h.retrievers.get("bm25")
+        rows.append([h.rank, h.chunk.chunk_id, group_label(h.chunk.group, h.chunk.group_title), round(h.score, 4),
+                     d.rank if d else "", round(d.score, 3) if d else "", b.rank if b else "",
+                     round(b.score, 3) if b else ""])
+    return rows
