@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
-.PHONY: install deps models run search test eval clean
+.PHONY: install deps models run search test eval clean browser-deps
 
 install: deps models
 
@@ -40,7 +40,14 @@ run: install
 search: install
 	$(VENV)/bin/rag search
 
-test: install
+# The browser tests drive Debian's chromium; without a CJK font it draws Chinese as empty boxes.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: install browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 eval: install

@@ -23,9 +23,12 @@ def chunk_document(doc: Document) -> list[Chunk]:
     if doc.kind in ("news-summary",) or (doc.groups and (doc.source or doc.date)):
         chunks.append(_headline_chunk(doc, common))
     for i, para in enumerate(doc.paragraphs, start=1):
-        sentences = tuple(split_refs(s) for s in split_sentences(para.replace("\n", " ")))
-        statements = tuple(s for s in sentences if s.text) or (Statement(para),)
-        chunks.append(Chunk(chunk_id=f"{doc.doc_id}#p{i}", group=i, group_title=doc.title,
+        title, body = doc.title, para
+        if doc.kind == "markdown" and "\n" in para:  # parse_plain put the section heading on line one
+            title, body = para.split("\n", 1)
+        sentences = tuple(split_refs(s) for s in split_sentences(body.replace("\n", " ")))
+        statements = tuple(s for s in sentences if s.text) or (Statement(body),)
+        chunks.append(Chunk(chunk_id=f"{doc.doc_id}#p{i}", group=i, group_title=title,
                             lang=detect_language(para).dominant, text=para,
                             statements=statements, **common))
     return chunks

@@ -2,8 +2,7 @@
 retrieval view and feedback. ``ChatService`` holds the loaded models and index; the Gradio
 callbacks are thin wrappers around it, so the same logic serves the page and the HTTP API."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Gradio finds the gr.LikeData parameter by its real annotation.
 import argparse
 import dataclasses
 import json
@@ -55,9 +54,9 @@ class ChatService:
     retriever it started with, so it answers from the old index until the new one is complete.
     """
 
-    def __init__(self, settings: Settings, progress: bool = True) -> None:
+    def __init__(self, settings: Settings, progress: bool = True, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = Embedder(settings, progress=progress)
+        self.embedder = embedder or Embedder(settings, progress=progress)
         ensure_index(settings, embedder=self.embedder, progress=progress)
         self._lock = threading.Lock()  # serialises index writes and answerer loading
         self._retriever = self._open()

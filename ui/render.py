@@ -12,7 +12,9 @@ from rag.answer import Answer
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
-def group_label(group: int, group_title: str) -> str:
+def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
+    if chunk_id.rsplit("#", 1)[-1].startswith("p"):
+        return f"Passage {group}: {group_title}"
     if group < 0:
         return "Headline · 标题"
     if group == 0:
@@ -42,7 +44,7 @@ def source_card(c: dict[str, Any], turn: int) -> str:
     return (f'<div class="source-card" id="src-{turn}-{c["n"]}">'
             f'<div class="source-head"><span class="source-n">[{c["n"]}]</span> '
             f'<span class="source-title">{html.escape(c.get("title", ""))}</span></div>'
-            f'<div class="source-where">{html.escape(group_label(c["group"], c.get("group_title", "")))}'
+            f'<div class="source-where">{html.escape(group_label(c["group"], c.get("group_title", ""), c.get("chunk_id", "")))}'
             f' · document refs {html.escape(refs)} · {html.escape(c.get("lang", ""))}</div>'
             f'<div class="source-text">{html.escape(c["text"])}</div></div>')
 
@@ -54,7 +56,7 @@ def retrieval_rows(answer: Answer | None) -> list[list[Any]]:
     rows = []
     for h in answer.search.hits:
         d, b = h.retrievers.get("dense"), h.retrievers.get("bm25")
-        rows.append([h.rank, h.chunk.chunk_id, group_label(h.chunk.group, h.chunk.group_title), round(h.score, 4),
+        rows.append([h.rank, h.chunk.chunk_id, group_label(h.chunk.group, h.chunk.group_title, h.chunk.chunk_id), round(h.score, 4),
                      d.rank if d else "", round(d.score, 3) if d else "", b.rank if b else "",
                      round(b.score, 3) if b else ""])
     return rows

@@ -1,0 +1,56 @@
+"""The chat service behind the page: uploads are checked on the server too, never written outside the
+app's data folder, and a bad upload leaves the index as it was."""
+
+import pytest
+
+from rag import store
+from rag.errors import RagError
+from ui.app import ChatService, parse_auth
+
+
+@pytest.fixture()
+def service(fresh_settings, embedder):
+    return ChatService(fresh_settings, progress=False, embedder=embedder)
+
+
+def test_upload_names_cannot_escape_the_data_folder(service, tmp_path):
+    src = tmp_path / "src.md"
+    src.write_text("# Note\n\nThe Tianjin port opened a new berth in 2024.\n", encoding="utf-8")
+    for name in ("../../evil.md", "/etc/evil.md", "..\\..\\evil.md"):
+        assert "added" in service.add_file(str(src), name) or "unchanged" in service.add_file(str(src), name)
+    written = [p for p in service.uploads.parent.rglob("evil.md")]
+    assert written == [service.uploads / "evil.md"]
+    assert not (tmp_path.parent / "evil.md").exists()
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("a.exe", b"MZ", "unsupported file type"),
+    (".hidden.md", b"x", "unusable file name"),
+    ("broken.jsonl", b'{"id": "a", "title": "t", "text": "x", "lang": "en"}\n{oops\n', "broken.jsonl:2"),
+    ("latin1.txt", "café".encode("latin-1"), "not UTF-8"),
+])
+def test_bad_uploads_leave_the_index_unchanged(service, tmp_path, name, content, needle):
+    before = store.current_generation(service.settings.index_dir)
+    f = tmp_path / "upload.bin"
+    f.write_bytes(content)
+    with pytest.raises(RagError, match=needle):
+        service.add_file(str(f), name)
+    assert store.current_generation(service.settings.index_dir) == before
+    assert [d[0] for d in service.documents()] == ["etdz-reform-2025-05-27"]
+
+
+def test_upload_then_remove_changes_what_is_answered(service, tmp_path):
+    f = tmp_path / "port.md"
+    f.write_text("# 港口\n\n2024年青岛港冷藏集装箱吞吐量为770万标箱。\n", encoding="utf-8")
+    service.add_file(str(f), "port.md")
+    answers = list(service.stream("2024年青岛港冷藏集装箱吞吐量是多少？", [], "extractive", 5))
+    assert answers[-1].citations[0].doc_id == "port" and "770万" in answers[-1].answer
+    service.remove("port")
+    answers = list(service.stream("2024年青岛港冷藏集装箱吞吐量是多少？", [], "extractive", 5))
+    assert all(c.doc_id != "port" for c in answers[-1].citations)
+
+
+def test_auth_setting():
+    assert parse_auth("") is None and parse_auth("ann:s3cret") == ("ann", "s3cret")
+    with pytest.raises(RagError):
+        parse_auth("no-colon")

@@ -1,0 +1,189 @@
+"""The chat page in a real browser (Debian's chromium driven by Playwright) against the real app,
+started on 127.0.0.1 by the test, with the real embedding model and index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app on a free port over its own index folder (built from the bundled corpus at start)."""
+    home = tmp_path_factory.mktemp("app")
+    port = _free_port()
+    env = {**os.environ, "RAG_ANSWERER": "extractive", "RAG_FEEDBACK": str(home / "feedback.jsonl")}
+    log = open(home / "app.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "ui.app", "--port", str(port), "--index-dir", str(home / "index")],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    import httpx
+
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the app exited: " + (home / "app.log").read_text()[-2000:])
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start in time")
+    yield {"url": url, "home": home, "proc": proc}
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (the .ci/run script does)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, app):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 1100})
+    pg = ctx.new_page()
+    pg.goto(app["url"])
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    yield pg
+    ctx.close()
+
+
+def ask(page, question: str, n_answers: int) -> None:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .answer, #chat .message.bot .md, #chat [data-testid=\"bot\"]').length >= n "
+        "&& !document.querySelector('#chat .pending')", arg=n_answers, timeout=120_000)
+    page.wait_for_timeout(300)
+
+
+def last_bot_text(page) -> str:
+    return page.locator("#chat [data-testid='bot']").last.inner_text()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_chinese_question_gets_chinese_answer_with_linked_source_card(page):
+    ask(page, "2024年经开区实际使用外资多少？", 1)
+    page.wait_for_selector("#chat .source-card", timeout=60_000)
+    text = last_bot_text(page)
+    assert text.startswith("根据文档") and "272亿美元" in text
+    hrefs = page.eval_on_selector_all("#chat a.cite", "els => els.map(e => e.getAttribute('href'))")
+    ids = page.eval_on_selector_all("#chat .source-card", "els => els.map(e => e.id)")
+    assert hrefs and all(h.lstrip("#") in ids for h in hrefs)
+    card = page.locator("#chat .source-card").first.inner_text()
+    assert "Group 1: Strengthening Investment Attraction" in card and "[2]" in card and "三部门详解" in card
+    assert "中文 (zh)" in page.inner_text("#lang-note")
+    # The CJK text is drawn with a CJK font, not empty boxes.
+    font = page.eval_on_selector("#chat .source-title", "e => getComputedStyle(e).fontFamily")
+    assert "Noto Sans CJK SC" in font
+    shot(page, "ui-chinese-exchange.png")
+
+
+def test_english_question_and_follow_up_and_feedback(page, app):
+    ask(page, "Which ministry supports standards for pollution and carbon reduction?", 1)
+    assert "Ministry of Ecology and Environment" in last_bot_text(page)
+    assert "English (en)" in page.inner_text("#lang-note")
+    ask(page, "那它支持哪些碳管理体系？", 2)
+    assert "carbon" in last_bot_text(page).lower()
+    page.locator("#chat [data-testid='bot']").last.hover()
+    page.locator("button[aria-label='Like'], button[title='Like']").last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-note').innerText.includes('saved')", timeout=20_000)
+    rows = [json.loads(x) for x in (app["home"] / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[-1]["vote"] == "up" and rows[-1]["citations"] and rows[-1]["question"].startswith("那它")
+    shot(page, "ui-english-follow-up.png")
+
+
+def test_errors_show_in_the_page_and_the_app_keeps_answering(page):
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('the question is empty')", timeout=30_000)
+    page.fill("#question textarea", "经" * 50_000)
+    page.click("#ask")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('50,000 characters')", timeout=60_000)
+    shot(page, "ui-errors.png")
+    ask(page, "全国共有多少个国家级经开区？", 1)
+    assert "232" in last_bot_text(page)
+
+
+def test_upload_is_indexed_and_cited_and_its_markup_is_inert(page, app, tmp_path):
+    doc = tmp_path / "harbour-report.md"
+    doc.write_text("# Qingdao harbour report\n\n"
+                   "The Qingdao harbour handled 7.7 million refrigerated containers in 2024 <script>window.__xss=1</script>"
+                   "<img src=x onerror=\"window.__xss=2\">.\n", encoding="utf-8")
+    bad = tmp_path / "notes.pdf"
+    bad.write_bytes(b"%PDF-1.4")
+    page.get_by_role("tab", name="Documents · 文档").click()
+    page.set_input_files("#upload input[type=file]", [str(bad)])
+    # Gradio refuses the type in the page (the server checks again for API uploads: see test_app_service).
+    page.wait_for_function("() => document.body.innerText.includes('Invalid file type: notes.pdf')", timeout=60_000)
+    page.click("#index-btn")
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('Choose a .txt')",
+                           timeout=60_000)
+    page.set_input_files("#upload input[type=file]", [str(doc)])
+    page.click("#index-btn")
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('1 added')", timeout=120_000)
+    assert "harbour-report" in page.inner_text("#docs")
+    page.get_by_role("tab", name="Chat · 对话").click()
+    ask(page, "How many refrigerated containers did the Qingdao harbour handle in 2024?", 1)
+    card = page.locator("#chat .source-card").first.inner_text()
+    assert "7.7 million" in last_bot_text(page) and "Qingdao harbour report" in card
+    assert "<script>" in card or "<img" in card  # shown as text
+    assert page.evaluate("() => window.__xss === undefined")
+    shot(page, "ui-upload-cited.png")
+    # Remove it again: the document list and the answers no longer have it.
+    page.get_by_role("tab", name="Documents · 文档").click()
+    page.locator("#doc-pick input").fill("harbour-report")
+    page.keyboard.press("Enter")
+    page.click("#remove-btn")
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('1 removed')", timeout=60_000)
+
+
+def test_http_api_with_gradio_client(app):
+    from gradio_client import Client
+
+    client = Client(app["url"], verbose=False)
+    out = client.predict("2024年经开区实际使用外资多少？", "extractive", 5, api_name="/ask")
+    assert out["language"] == "zh" and "272亿美元" in out["answer"] and out["citations"][0]["refs"] == [2]
+    bad = client.predict("", "extractive", 5, api_name="/ask")
+    assert "empty" in bad["error"]
+
+
+def test_binding_beyond_localhost_requires_auth(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "RAG_AUTH"}
+    out = subprocess.run([sys.executable, "-m", "ui.app", "--host", "0.0.0.0", "--port", str(_free_port()),
+                          "--index-dir", str(tmp_path / "i")], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 2 and "RAG_AUTH" in out.stderr and "Traceback" not in out.stderr
