@@ -61,7 +61,7 @@ class ChatService:
         self._lock = threading.Lock()  # serialises index writes and answerer loading
         self._retriever = self._open()
         self._answerers: dict[str, Any] = {}
-        self.uploads = settings.index_dir.parent / "uploads" if settings.index_dir.name else Path("uploads")
+        self.uploads = settings.index_dir / "uploads"  # the app's data folder; generations never touch it
         self.feedback_path = Path(os.environ.get("RAG_FEEDBACK", settings.index_dir / "feedback.jsonl"))
 
     def _open(self) -> Retriever:
