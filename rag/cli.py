@@ -177,6 +177,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = retriever.search(args.query, args.k, args.mode)
         _print_json(result.to_dict()) if args.json else _print_hits(result)
         return 0
+    return _repl(lambda q: (lambda r: _print_json(r.to_dict()) if args.json else _print_hits(r))(
+        retriever.search(q, args.k, args.mode)))
+
+
+def _repl(handle: Callable[[str], None]) -> int:
+    """Read questions until an empty line or end of input; an error is printed and the loop goes on."""
     print("Ask in Chinese or English (empty line or Ctrl-D to quit).", file=sys.stderr)
     while True:
         try:
@@ -186,8 +192,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not q.strip():
             return 0
         try:
-            result = retriever.search(q, args.k, args.mode)
-            _print_json(result.to_dict()) if args.json else _print_hits(result)
+            handle(q)
         except RagError as e:
             print(f"error: {e}", file=sys.stderr)
 
@@ -213,31 +218,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.batch:
         return run_batch(args.batch, lambda r: pipeline.ask(r["question"], id=r.get("id")).to_dict())
     if args.question is not None:
-        if args.json:
-            _print_json(pipeline.ask(args.question).to_dict())
-            return 0
-        answer = None
-        for piece in pipeline.stream(args.question):
-            if isinstance(piece, str):
-                continue
-            answer = piece
-        _print_answer(answer)
+        answer = pipeline.ask(args.question)
+        _print_json(answer.to_dict()) if args.json else _print_answer(answer)
         return 0
-    print("Ask in Chinese or English (empty line or Ctrl-D to quit).", file=sys.stderr)
     history: list[tuple[str, str]] = []
-    while True:
-        try:
-            q = input("? ")
-        except EOFError:
-            return 0
-        if not q.strip():
-            return 0
-        try:
-            answer = pipeline.ask(q, history=history)
-            _print_json(answer.to_dict()) if args.json else _print_answer(answer)
-            history.append((answer.question, answer.answer))
-        except RagError as e:
-            print(f"error: {e}", file=sys.stderr)
+
+    def handle(q: str) -> None:
+        answer = pipeline.ask(q, history=history)
+        _print_json(answer.to_dict()) if args.json else _print_answer(answer)
+        history.append((answer.question, answer.answer))
+
+    return _repl(handle)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -78,20 +78,18 @@ class Settings:
                                    cache_dir=Path(settings.cache_dir))
 
 
+_NUMBERS = {"int": (int, "a whole number"), "float": (float, "a number")}
+
+
 def _coerce(name: str, type_: Any, raw: str) -> Any:
     kind = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
-    if kind == "int":
+    if kind in _NUMBERS:
+        convert, what = _NUMBERS[kind]
         try:
-            return int(raw)
+            return convert(raw)
         except ValueError:
-            raise InputError(f"RAG_{name.upper()}={raw!r} is not a whole number",
-                             f"set RAG_{name.upper()} to an integer or unset it") from None
-    if kind == "float":
-        try:
-            return float(raw)
-        except ValueError:
-            raise InputError(f"RAG_{name.upper()}={raw!r} is not a number",
-                             f"set RAG_{name.upper()} to a number or unset it") from None
+            raise InputError(f"RAG_{name.upper()}={raw!r} is not {what}",
+                             f"set RAG_{name.upper()} to {what} or unset it") from None
     if kind == "Path":
         return Path(raw).expanduser()
     return raw

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,31 @@ def retriever(corpus_index: Settings, embedder):
 def fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
     """Settings pointing at an empty index folder of the test's own."""
     return dataclasses.replace(settings, index_dir=tmp_path / "index")
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, log: Path | None = None) -> None:
+    """Wait until ``url`` answers 200; fail the test if the server process exits or time runs out."""
+    import httpx
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited: {log.read_text()[-2000:] if log else proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    pytest.fail(f"{url} did not answer within {timeout:.0f} s")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,

@@ -1,12 +1,9 @@
 """The local model (Qwen2.5-Coder-1.5B, llama-cpp-python) and the HTTP backend against a real
 llama-cpp-python OpenAI-compatible server on 127.0.0.1, with every guard in the path."""
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -14,6 +11,7 @@ from rag import guards
 from rag.evidence import EvidenceRanker
 from rag.pipeline import Pipeline
 from rag.weights import SOURCES, artefact_path, is_ready
+from tests.conftest import free_port, wait_for_http
 
 pytest.importorskip("llama_cpp")
 
@@ -108,33 +106,16 @@ def test_instructions_inside_documents_are_data(fresh_settings, embedder, tmp_pa
         assert not a.refused and a.citations and all(c.doc_id == "etdz-reform-2025-05-27" for c in a.citations)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(settings):
     small = SOURCES["qwen2.5-coder-0.5b-instruct-q4_k_m"]
     if not is_ready(small, settings.cache_dir):
         pytest.skip("run `make models` to fetch the 0.5B model")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(artefact_path(small, settings.cache_dir)),
                              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import httpx
-
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("llama_cpp.server did not start")
+    wait_for_http(f"http://127.0.0.1:{port}/v1/models", proc, 120)
     yield f"http://127.0.0.1:{port}/v1"
     proc.terminate()
     proc.wait(timeout=30)
@@ -163,6 +144,6 @@ def test_http_backend_unreachable_is_one_clear_error(retriever, settings):
     from rag.errors import ModelError
     from rag.llm import HTTPAnswerer
 
-    s = dataclasses.replace(settings, llm_url=f"http://127.0.0.1:{_free_port()}/v1")
+    s = dataclasses.replace(settings, llm_url=f"http://127.0.0.1:{free_port()}/v1")
     with pytest.raises(ModelError, match="cannot reach"):
         Pipeline(retriever, HTTPAnswerer(s), s).ask("Which ministry issued the work plan?")

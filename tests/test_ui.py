@@ -6,50 +6,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port, wait_for_http
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app on a free port over its own index folder (built from the bundled corpus at start)."""
     home = tmp_path_factory.mktemp("app")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RAG_ANSWERER": "extractive", "RAG_FEEDBACK": str(home / "feedback.jsonl")}
     log = open(home / "app.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "ui.app", "--port", str(port), "--index-dir", str(home / "index")],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    import httpx
-
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("the app exited: " + (home / "app.log").read_text()[-2000:])
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start in time")
+    wait_for_http(url, proc, 240, home / "app.log")
     yield {"url": url, "home": home, "proc": proc}
     proc.terminate()
     proc.wait(timeout=30)
@@ -183,7 +162,7 @@ def test_http_api_with_gradio_client(app):
 
 def test_binding_beyond_localhost_requires_auth(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "RAG_AUTH"}
-    out = subprocess.run([sys.executable, "-m", "ui.app", "--host", "0.0.0.0", "--port", str(_free_port()),
+    out = subprocess.run([sys.executable, "-m", "ui.app", "--host", "0.0.0.0", "--port", str(free_port()),
                           "--index-dir", str(tmp_path / "i")], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 2 and "RAG_AUTH" in out.stderr and "Traceback" not in out.stderr
