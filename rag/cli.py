@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
 
     s = sub.add_parser("eval", help="evaluate on a gold set (or `rag eval xquad`)")
-    s.add_argument("gold", nargs="?", default="eval/gold.jsonl", help="gold JSONL, or 'xquad'")
+    s.add_argument("gold", nargs="?", default="eval/gold.jsonl",
+                   help="gold JSONL; 'xquad' for the XQuAD benchmark; 'feedback' to summarise the chat's votes")
+    s.add_argument("--feedback", type=Path, default=None, help="feedback log (eval feedback; default index/feedback.jsonl)")
     s.add_argument("--answerer", choices=("llm", "extractive", "http"), default=None)
     s.add_argument("--out", type=Path, default=Path("eval/reports"), help="report folder")
     s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder (xquad only)")
@@ -235,6 +237,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evalrun import eval_gold, eval_xquad
 
     settings = _settings(args)
+    if args.gold == "feedback":
+        from .evalrun import eval_feedback
+
+        return eval_feedback(args.feedback or settings.index_dir / "feedback.jsonl")
     if args.gold == "xquad":
         eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
         return 0

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .config import Settings
 from .embedding import Embedder
-from .evaluation import f1, format_table, key_fact_recall, load_gold, run_eval, summarise, write_reports
+from .evaluation import (f1, format_table, key_fact_recall, load_gold, run_eval, summarise, summarise_feedback,
+                         write_reports)
 from .factory import make_answerer, open_retriever
 from .pipeline import Pipeline
 from .xquad import load_xquad, run_xquad, sample_questions
@@ -81,3 +82,14 @@ def eval_xquad(settings: Settings, data: Path, per_language: int, out: Path, pro
     (out / "xquad.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"report: {out / 'xquad.json'}", file=sys.stderr)
     return report
+
+
+def eval_feedback(path: Path) -> int:
+    """Print what the chat's thumbs up/down say."""
+    s = summarise_feedback(path)
+    print(f"{s['votes']} votes in {path}")
+    for lang, c in sorted(s["by_language"].items()):
+        print(f"  {lang:6} up {c['up']:4}  down {c['down']:4}")
+    for d in s["down"]:
+        print(f"  down: {d['question']} → {(d['answer'] or '')[:120]}")
+    return 0

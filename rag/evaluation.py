@@ -109,7 +109,7 @@ def key_fact_recall(answer: str, facts: list[list[str]]) -> float:
 # ---- retrieval metrics --------------------------------------------------------------------------
 
 def retrieval_metrics(result: SearchResult, item: GoldItem) -> dict[str, float]:
-    """Chunk-level hit@1/3/5, MRR, nDCG@5 and ref-level hit@5 for an answerable item."""
+    """Chunk-level and ref-level (the document's own references) hit@1/3/5, MRR and nDCG@5."""
     ids = [h.chunk.chunk_id for h in result.hits]
     gold = set(item.chunks)
     rel = [1.0 if c in gold else 0.0 for c in ids]
@@ -120,9 +120,14 @@ def retrieval_metrics(result: SearchResult, item: GoldItem) -> dict[str, float]:
     out["mrr"] = 1.0 / first if first else 0.0
     out["ndcg@5"] = dcg / idcg
     if item.refs:
-        refs_top = [set(r for s in h.chunk.statements for r in s.refs) for h in result.hits]
-        out["ref_hit@1"] = float(bool(refs_top and refs_top[0] & set(item.refs)))
-        out["ref_hit@5"] = float(any(r & set(item.refs) for r in refs_top[:5]))
+        gold_refs = set(item.refs)
+        ref_rel = [1.0 if {r for st in h.chunk.statements for r in st.refs} & gold_refs else 0.0 for h in result.hits]
+        ref_first = next((i + 1 for i, r in enumerate(ref_rel) if r), None)
+        for k in (1, 3, 5):
+            out[f"ref_hit@{k}"] = float(ref_first is not None and ref_first <= k)
+        out["ref_mrr"] = 1.0 / ref_first if ref_first else 0.0
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(int(sum(ref_rel)) or 1, 5)))
+        out["ref_ndcg@5"] = sum(r / math.log2(i + 2) for i, r in enumerate(ref_rel[:5])) / ideal
     return out
 
 
@@ -206,7 +211,8 @@ def summarise(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
         una = [r for r in rs if not r.item.answerable]
         refused = [r for r in rs if r.metrics["refused"]]
         s: dict[str, Any] = {"questions": len(rs), "answerable": len(ans), "unanswerable": len(una)}
-        for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "ref_hit@1", "ref_hit@5", "key_fact_recall", "em", "f1",
+        for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "ref_hit@1", "ref_hit@3", "ref_hit@5", "ref_mrr",
+                    "ref_ndcg@5", "key_fact_recall", "em", "f1",
                     "citation_precision", "citation_recall", "fully_correct"):
             s[key] = _mean(r.metrics[key] for r in ans if key in r.metrics)
         s["unsupported_figures"] = int(sum(r.metrics.get("unsupported_figures", 0) for r in ans))
@@ -239,7 +245,8 @@ def run_eval(items: list[GoldItem], ask: Callable[[str], Answer], progress: bool
 # ---- reports ------------------------------------------------------------------------------------
 
 TABLE_ROWS = [("retrieval hit@1", "hit@1"), ("retrieval hit@3", "hit@3"), ("retrieval hit@5", "hit@5"),
-              ("retrieval MRR", "mrr"), ("retrieval nDCG@5", "ndcg@5"), ("ref hit@5", "ref_hit@5"),
+              ("retrieval MRR", "mrr"), ("retrieval nDCG@5", "ndcg@5"), ("ref hit@1", "ref_hit@1"),
+              ("ref hit@3", "ref_hit@3"), ("ref hit@5", "ref_hit@5"), ("ref MRR", "ref_mrr"), ("ref nDCG@5", "ref_ndcg@5"),
               ("key-fact recall", "key_fact_recall"), ("exact match", "em"), ("F1", "f1"),
               ("citation precision", "citation_precision"), ("citation recall", "citation_recall"),
               ("answer language ok", "language_ok"), ("answered (answerable)", "answered_rate"),
@@ -334,3 +341,23 @@ def _charts(out_dir: Path, name: str, summary: dict[str, dict[str, Any]]) -> lis
     fig.savefig(p2, dpi=100)
     plt.close(fig)
     return [p1, p2]
+
+
+def summarise_feedback(path: Path) -> dict[str, Any]:
+    """Counts of thumbs up/down from the chat's feedback log, by question language, and the
+    down-voted questions (candidates for the gold set)."""
+    from .language import detect_language
+
+    try:
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read the feedback log ({type(e).__name__})",
+                         "pass the chat's feedback.jsonl (index/feedback.jsonl by default)") from None
+    out: dict[str, Any] = {"votes": len(rows), "by_language": {}, "down": []}
+    for r in rows:
+        lang = detect_language(r.get("question") or "").code
+        counts = out["by_language"].setdefault(lang, {"up": 0, "down": 0})
+        counts["up" if r.get("vote") == "up" else "down"] += 1
+        if r.get("vote") != "up":
+            out["down"].append({"question": r.get("question"), "answer": r.get("answer")})
+    return out

@@ -1,5 +1,7 @@
 """Metric functions, checked on hand-worked examples."""
 
+import json
+
 import pytest
 
 from rag.answer import Answer, Citation, answer_language, resolve_citations, split_answer_sentences
@@ -78,3 +80,14 @@ def test_bad_gold_line_is_named(tmp_path):
     p.write_text('{"id": "a"}\n', encoding="utf-8")
     with pytest.raises(InputError, match="g.jsonl:1"):
         load_gold(p)
+
+
+def test_feedback_log_summary(tmp_path):
+    from rag.evaluation import summarise_feedback
+
+    log = tmp_path / "feedback.jsonl"
+    log.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"vote": "up", "question": "外资多少？", "answer": "272亿美元[1]"},
+        {"vote": "down", "question": "Who published it?", "answer": "x"}]), encoding="utf-8")
+    s = summarise_feedback(log)
+    assert s["votes"] == 2 and s["by_language"]["zh"]["up"] == 1 and s["down"][0]["question"] == "Who published it?"

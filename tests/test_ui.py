@@ -150,6 +150,19 @@ def test_upload_is_indexed_and_cited_and_its_markup_is_inert(page, app, tmp_path
     page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('1 removed')", timeout=60_000)
 
 
+def test_local_model_streams_a_cited_answer_in_the_page(page):
+    page.get_by_role("tab", name="Settings · 设置").click()
+    page.get_by_label("llm").check()
+    page.get_by_role("tab", name="Chat · 对话").click()
+    ask(page, "Which ministry issued the work plan?", 1)
+    page.wait_for_selector("#chat .source-card", timeout=120_000)
+    text = last_bot_text(page)
+    assert "Ministry of Commerce" in text and "answerer: llm" in text
+    page.get_by_role("tab", name="Settings · 设置").click()
+    assert "etdz-reform-2025-05-27#core" in page.inner_text("#retrieval")
+    shot(page, "ui-local-model.png")
+
+
 def test_http_api_with_gradio_client(app):
     from gradio_client import Client
 

@@ -174,11 +174,12 @@ def build_app(service: ChatService):
         service.record_feedback(records[turn], vote)
         return f"Thanks — feedback ({vote}) saved to {service.feedback_path}."
 
-    def upload(files: list[str] | None):
+    def upload(files: list[str] | None, progress=gr.Progress()):
         if not files:
             return "Choose a .txt, .md or .jsonl file first.", gr.skip(), gr.skip()
         notes = []
-        for f in files:
+        for i, f in enumerate(files):
+            progress((i, len(files)), desc=f"Indexing file {i + 1} of {len(files)}", unit="files")
             path = f if isinstance(f, str) else f.name
             original = getattr(f, "orig_name", None) or Path(path).name
             try:
