@@ -42,6 +42,11 @@ class Settings:
     #: Refuse when the best statement's cosine to the question is below this (calibrated on the
     #: gold set with `rag eval --calibrate`).
     refuse_below: float = 0.315
+    #: When the model's answer says NOT_FOUND although its YES/NO check said YES, answer
+    #: extractively only if the best statement's cosine is at least this. On the gold set such
+    #: conflicts were answerable at 0.57–0.69 and unanswerable at 0.54–0.55; refusing is the safer
+    #: error, so the bar sits above both unanswerable ones.
+    conflict_answer_above: float = 0.60
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024
     answerer: str = "llm"

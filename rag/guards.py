@@ -54,7 +54,22 @@ def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
     if got != language:
         v.problems.append("language")
         v.details.append(f"answer in {got}, question in {language}")
+    elif language == "zh" and len(english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
+        v.problems.append("language")
+        v.details.append(f"Chinese answer leaves English words: {' '.join(english_words(text)[:6])}")
     return v
+
+
+#: A Chinese answer may keep acronyms (GDP, RMB) and quoted names; any other English word is untranslated text.
+MAX_ENGLISH_WORDS_IN_ZH = 0
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]+(?:[-'][A-Za-z]+)*")
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case English words outside quotes (acronyms like GDP don't count)."""
+    from .answer import _QUOTED
+
+    return _ENGLISH_WORD.findall(_QUOTED.sub(" ", text))
 
 
 def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder) -> tuple[str, list[str]]:

@@ -104,6 +104,11 @@ class Pipeline:
         verdict = guards.check(text, lang, evidence)
         notes = list(verdict.details)
         if verdict.refused:
+            # The YES/NO check said the sources answer, the answer says they don't: with very strong
+            # evidence quote it (see Settings.conflict_answer_above), otherwise refuse.
+            if evidence and evidence[0].similarity >= self.settings.conflict_answer_above:
+                notes.append("model said NOT_FOUND against strong evidence: extractive answer")
+                return "".join(self._fallback.generate(question, language, evidence, history)), notes
             return "", notes + ["model said the sources do not answer"]
         if verdict.problems:
             hints = [RETRY_NOTE[p][lang] for p in verdict.problems]

@@ -42,11 +42,33 @@ ANSWER_PROMPT = "Answer:"
 #: The answerability check runs on its own prompt (and its own llama.cpp context, so both prompts'
 #: prefixes stay cached): measured on the gold set, a check folded into the answer prompt made the
 #: model answer NOT_FOUND to most answerable questions.
-CHECK_SYSTEM = """You check whether numbered sources contain the answer to a question. A source contains the answer only if it states the specific fact asked about (the same quantity, year, person or thing), not merely a related fact. Reply with YES or NO only."""
+CHECK_SYSTEM = """You check whether numbered sources contain the answer to a question. A source contains the answer only if it states the specific fact asked about (the same quantity, year, person or thing), not merely a related fact. Reply with YES or NO only.
+
+Example 1
+Sources:
+[1] Exports reached $3.4 billion in 2023 ($3.4 billion = 34亿美元).
+Question: What was the port's GDP in 2023?
+Do the sources contain the answer? Reply YES or NO.
+NO
+
+Example 2
+Sources:
+[1] Exports reached $3.4 billion in 2023 ($3.4 billion = 34亿美元).
+Question: 2023年出口额是多少？
+Do the sources contain the answer? Reply YES or NO.
+YES
+
+Example 3
+Sources:
+[1] The port authority, led by the transport ministry, plans a new terminal.
+Question: 港务局局长是谁？
+Do the sources contain the answer? Reply YES or NO.
+NO"""
 CHECK_PROMPT = "Do the sources contain the answer? Reply YES or NO."
 
 RETRY_NOTE = {
-    "language": {"zh": "注意：必须用简体中文回答。", "en": "Note: you must answer in English."},
+    "language": {"zh": "注意：必须用简体中文回答，把资料中的英文表述翻译成中文，不要夹杂英文单词。",
+                 "en": "Note: you must answer in English."},
     "figures": {"zh": "注意：数字必须与资料完全一致，使用资料中“=”后给出的中文写法。",
                 "en": "Note: copy every number exactly as the sources state it."},
 }

@@ -43,6 +43,15 @@ def test_recorded_bad_outputs_are_flagged(retriever, q, lang, output, problem):
     assert problem in v.problems and not v.refused
 
 
+def test_untranslated_english_in_a_chinese_answer_is_flagged(retriever):
+    ev = evidence_for(retriever, "市场监管部门将规范什么？")
+    # Recorded from the 1.5B model: "enforcement" left in English.
+    v = guards.check("市场监管部门将规范行政 enforcement以保持监管力度[1]。", "zh", ev)
+    assert v.problems == ["language"] and "enforcement" in v.details[0]
+    ok = guards.check("商务部将打造“Invest in China”品牌，推动经开区GDP增长[1]。", "zh", ev)
+    assert not ok.refused and ok.problems == []  # quoted names and acronyms are fine
+
+
 def test_recorded_good_output_passes(retriever):
     q = "2024年经开区实际使用外资多少？"
     v = guards.check("2024年经开区实际使用外资272亿美元，占全国的23.4%[1]。", "zh", evidence_for(retriever, q))
