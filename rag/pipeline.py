@@ -44,11 +44,13 @@ def retrieval_query(question: str, history: History | None) -> str:
 class Pipeline:
     """Answers questions over one index with one answerer."""
 
-    def __init__(self, retriever: Retriever, answerer: Answerer | None = None, settings: Settings | None = None) -> None:
+    def __init__(self, retriever: Retriever, answerer: Answerer | None = None, settings: Settings | None = None,
+                 ranker: EvidenceRanker | None = None) -> None:
         self.retriever = retriever
         self.settings = settings or retriever.settings
         self.answerer = answerer or ExtractiveAnswerer()
-        self.ranker = EvidenceRanker(retriever.embedder)
+        # Pass a long-lived ranker to keep its statement-vector cache across pipelines (the chat does).
+        self.ranker = ranker or EvidenceRanker(retriever.embedder)
         self._fallback = ExtractiveAnswerer()
 
     def stream(self, question: str, history: History | None = None, id: object = None) -> Iterator[str | Answer]:

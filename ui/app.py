@@ -21,6 +21,7 @@ from rag.config import Settings
 from rag.documents import SUPPORTED_SUFFIXES, load_file
 from rag.embedding import Embedder
 from rag.errors import InputError, RagError
+from rag.evidence import EvidenceRanker
 from rag.factory import make_answerer
 from rag.indexer import ensure_index, index_documents, remove_documents
 from rag.pipeline import Pipeline
@@ -61,6 +62,7 @@ class ChatService:
         self._lock = threading.Lock()  # serialises index writes and answerer loading
         self._retriever = self._open()
         self._answerers: dict[str, Any] = {}
+        self._ranker = EvidenceRanker(self.embedder)  # shared, so statement vectors stay cached
         self.uploads = settings.index_dir / "uploads"  # the app's data folder; generations never touch it
         self.feedback_path = Path(os.environ.get("RAG_FEEDBACK", settings.index_dir / "feedback.jsonl"))
 
@@ -80,7 +82,7 @@ class ChatService:
         if not 1 <= passages <= 10:
             raise InputError(f"number of passages must be 1–10, not {passages}", "move the slider")
         s = dataclasses.replace(self.settings, top_k=passages)
-        return Pipeline(self._retriever, self.answerer(answerer), s)
+        return Pipeline(self._retriever, self.answerer(answerer), s, ranker=self._ranker)
 
     def stream(self, question: str, history: list[tuple[str, str]], answerer: str, passages: int) -> Iterator[str | Answer]:
         yield from self.pipeline(answerer, passages).stream(question, history=history)
