@@ -11,6 +11,17 @@ from .records import Chunk, Document, Statement
 HEADLINE_GROUP = -1
 
 
+def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
+    """How a chunk is named to readers: "Group 1: …", "Core Viewpoint", "Headline", "Passage 2: …"."""
+    if chunk_id.rsplit("#", 1)[-1].startswith("p"):
+        return f"Passage {group}: {group_title}"
+    if group == HEADLINE_GROUP:
+        return "Headline · 标题"
+    if group == 0:
+        return "Core Viewpoint · 核心观点"
+    return f"Group {group}: {group_title}"
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     """Split a document into chunks ready for embedding and lexical indexing."""
     common = {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "date": doc.date}
@@ -24,12 +35,13 @@ def chunk_document(doc: Document) -> list[Chunk]:
         chunks.append(_headline_chunk(doc, common))
     for i, para in enumerate(doc.paragraphs, start=1):
         title, body = doc.title, para
-        if doc.kind == "markdown" and "\n" in para:  # parse_plain put the section heading on line one
-            title, body = para.split("\n", 1)
+        if doc.kind == "markdown":  # parse_plain put the section heading (maybe empty) on line one
+            heading, _, body = para.partition("\n")
+            title = heading or doc.title
         sentences = tuple(split_refs(s) for s in split_sentences(body.replace("\n", " ")))
         statements = tuple(s for s in sentences if s.text) or (Statement(body),)
         chunks.append(Chunk(chunk_id=f"{doc.doc_id}#p{i}", group=i, group_title=title,
-                            lang=detect_language(para).dominant, text=para,
+                            lang=detect_language(para).dominant, text=para.strip(),
                             statements=statements, **common))
     return chunks
 

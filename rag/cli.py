@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from .config import Settings
+from .chunking import group_label
+from .config import Settings, feedback_path
 from .errors import InputError, RagError
 
 
@@ -152,10 +153,8 @@ def _print_hits(result: Any) -> None:
     for h in result.hits:
         c = h.chunk
         by = ", ".join(f"{k} #{v.rank} ({v.score:.3f})" for k, v in h.retrievers.items())
-        label = "Core Viewpoint" if c.group == 0 else ("Headline" if c.group < 0 else f"Group {c.group}: {c.group_title}")
-        if c.chunk_id.rsplit("#", 1)[-1].startswith("p"):
-            label = f"Passage {c.group}"
-        print(f"\n[{h.rank}] {c.title[:60]} — {label}   score {h.score:.4f}  [{by}]")
+        print(f"\n[{h.rank}] {c.title[:60]} — {group_label(c.group, c.group_title, c.chunk_id)}   "
+              f"score {h.score:.4f}  [{by}]")
         for s in c.statements:
             refs = "".join(f"[{r}]" for r in s.refs)
             print(f"    - {s.text} {refs}".rstrip())
@@ -203,8 +202,7 @@ def _print_answer(answer: Any) -> None:
     print(answer.answer)
     for c in answer.citations:
         refs = "".join(f"[{r}]" for r in c.refs)
-        where = "Headline" if c.group < 0 else ("Core Viewpoint" if c.group == 0 else f"Group {c.group}: {c.group_title}")
-        print(f"  [{c.n}] {c.title[:40]} — {where} {refs}\n      {c.text}")
+        print(f"  [{c.n}] {c.title[:40]} — {group_label(c.group, c.group_title, c.chunk_id)} {refs}\n      {c.text}")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -240,7 +238,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.gold == "feedback":
         from .evalrun import eval_feedback
 
-        return eval_feedback(args.feedback or settings.index_dir / "feedback.jsonl")
+        return eval_feedback(args.feedback or feedback_path(settings))
     if args.gold == "xquad":
         eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
         return 0
@@ -252,6 +250,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import main as chat_main
 
     extra = ["--index-dir", str(args.index_dir)] if args.index_dir else []
+    extra += ["--embed-model", args.embed_model] if args.embed_model else []
     extra += ["--host", args.host] if args.host else []
     extra += ["--port", str(args.port)] if args.port else []
     return chat_main(extra)

@@ -98,3 +98,8 @@ def _coerce(name: str, type_: Any, raw: str) -> Any:
     if kind == "Path":
         return Path(raw).expanduser()
     return raw
+
+
+def feedback_path(settings: Settings) -> Path:
+    """Where the chat appends thumbs up/down: ``RAG_FEEDBACK``, else ``<index dir>/feedback.jsonl``."""
+    return Path(os.environ.get("RAG_FEEDBACK") or settings.index_dir / "feedback.jsonl")

@@ -26,7 +26,8 @@ _GROUP_HEAD = re.compile(r"^Group\s+(\d+)\s*[:：]\s*")
 # a bullet (e.g. "Invest in China - Choose Development Zone") is not a boundary.
 _BULLET_BOUNDARY = re.compile(r"(?<=[\].!?。！？\"”])\s+-\s+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])|(?<=[。！？；])")
+# A sentence ends at . ! ? 。！？； plus any closing quote and the references that follow it.
+_SENTENCE = re.compile(r"(.+?[.!?。！？；][”’」\"')）]?(?:\s*\[\d{1,3}\])*)(?:\s+|(?=[^\s\[])|$)", re.S)
 
 
 def content_hash(text: str) -> str:
@@ -50,21 +51,31 @@ def split_refs(text: str) -> Statement:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentence split for English and Chinese prose; keeps each sentence's trailing refs with it."""
-    parts = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
-    merged: list[str] = []
-    for p in parts:
-        # A fragment made only of refs belongs to the sentence before it.
-        if merged and not _REF.sub("", p).strip():
-            merged[-1] += " " + p
-        else:
-            merged.append(p)
-    return merged
+    """Sentence split for English and Chinese prose; each sentence keeps the refs that follow it.
+
+    A period inside a number (27.2) or an abbreviation followed by a lower-case word does not end a
+    sentence: an English sentence must be followed by a space and a capital, digit or quote.
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _SENTENCE.finditer(text):
+        piece = m.group(1)
+        end_char = _REF.sub("", piece).rstrip()[-1:]
+        rest = text[m.end():]
+        spaced = m.end() > m.end(1)
+        if end_char in ".!?" and rest and (not spaced or not re.match(r"[A-Z0-9\"“(\[]|[\u4e00-\u9fff]", rest)):
+            continue  # "27.2 billion", "e.g. this": not a boundary
+        out.append(text[pos:m.end()].strip())
+        pos = m.end()
+    tail = text[pos:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
 
 
 def is_news_summary(text: str) -> bool:
     """True for the news-summary layout: an English summary that opens with 'Core Viewpoint'."""
-    return text.lstrip("\ufeff \n\t").startswith("Core Viewpoint")
+    return text.lstrip("\ufeff").lstrip().startswith("Core Viewpoint")
 
 
 def parse_news_summary(text: str, doc_id: str, path: str = "") -> Document:
@@ -146,7 +157,8 @@ def parse_plain(text: str, doc_id: str, path: str = "", markdown: bool = False,
                 continue
         if not title:
             title = block.splitlines()[0][:80]
-        paragraphs.append(f"{heading}\n{block}" if markdown and heading else block)
+        # Markdown paragraphs carry their section heading (maybe empty) on line one; chunking splits it off.
+        paragraphs.append(f"{heading}\n{block}" if markdown else block)
     if not paragraphs:
         raise DocumentError(f"{path or doc_id}: the document has no text", "add text or leave the file out")
     lang = lang or detect_language(" ".join(paragraphs)[:2000]).dominant
@@ -164,7 +176,10 @@ def read_text(path: Path, max_bytes: int) -> str:
     if size > max_bytes:
         raise DocumentError(f"{path}: {size:,} bytes is over the {max_bytes:,}-byte limit",
                             "split the file or raise RAG_MAX_FILE_BYTES")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DocumentError(f"{path}: cannot be read ({e.strerror})", "check the file's permissions") from None
     if b"\x00" in data:
         raise DocumentError(f"{path}: looks binary (contains NUL bytes)", "index UTF-8 .txt, .md or .jsonl files")
     try:

@@ -6,6 +6,7 @@ chunks is embedded (once; vectors are cached by text) and scored by cosine to th
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -32,15 +33,22 @@ class EvidenceRanker:
         self.embedder = embedder
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # the chat shares one ranker between sessions
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)  # least recently used goes first
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
         if missing:
-            for t, v in zip(missing, self.embedder.embed_documents(missing)):
-                self._cache[t] = v
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return np.vstack([self._cache[t] for t in texts])
+            fresh = dict(zip(missing, self.embedder.embed_documents(missing)))
+            found.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[t] for t in texts])
 
     def rank(self, result: SearchResult) -> list[Evidence]:
         """All statements of the hits, best first."""

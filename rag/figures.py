@@ -15,6 +15,7 @@ _CITATION = re.compile(r"\[\d{1,3}\]")
 _FIGURE = re.compile(
     r"(?P<cur>US\$|\$|USD\s?|RMB\s?|¥|￥)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:(?P<short>k|m|bn)(?![A-Za-z]))?"
     r"\s*(?P<pct>%|％|percent\b)?"
     r"(?:\s*(?P<en>trillion|billion|million|thousand|bn)\b)?"
     r"(?:\s*(?P<zh>万亿|千万|百万|亿|万|千))?"
@@ -40,6 +41,8 @@ def parse_figures(text: str) -> list[Figure]:
         scale = 1.0
         if m.group("en"):
             scale *= _EN_SCALE[m.group("en").lower()]
+        if m.group("short") and m.group("cur"):  # "$5m" is money; a bare "5m" may be metres
+            scale *= _EN_SCALE[m.group("short").lower()]
         if m.group("zh"):
             scale *= _ZH_SCALE[m.group("zh")]
         cur, unit_word = (m.group("cur") or "").strip().lower(), (m.group("unit") or "").lower()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any, Iterator
 
 from .config import Settings
@@ -86,15 +87,22 @@ class LocalLLMAnswerer(ChatAnswerer):
                              "check RAG_LLM_MODEL (a pinned name or a .gguf path) or run `rag doctor`") from None
         self._yes_no = LlamaGrammar.from_string('root ::= "YES" | "NO"', verbose=False)
         self.max_tokens = settings.llm_max_tokens
+        # A llama.cpp context serves one generation at a time; the chat runs several sessions at once.
+        self._locks = {id(self._llm): threading.Lock(), id(self._checker): threading.Lock()}
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
         llm = self._checker if yes_no else self._llm
-        stream = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens,
-                                                  stop=STOP, stream=True, grammar=self._yes_no if yes_no else None)
-        for chunk in stream:
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
+        with self._locks[id(llm)]:
+            try:
+                stream = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens,
+                                                    stop=STOP, stream=True, grammar=self._yes_no if yes_no else None)
+                for chunk in stream:
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except ValueError as e:  # llama-cpp raises ValueError when the prompt exceeds the context
+                raise ModelError(f"the prompt does not fit the local model's context ({e})".splitlines()[0],
+                                 "ask a shorter question, or raise RAG_LLM_CONTEXT") from None
 
 
 class HTTPAnswerer(ChatAnswerer):
@@ -131,8 +139,8 @@ class HTTPAnswerer(ChatAnswerer):
                     if data == "[DONE]":
                         break
                     try:
-                        piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    except (ValueError, KeyError, IndexError):
+                        piece = (json.loads(data)["choices"][0].get("delta") or {}).get("content")
+                    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
                         print(f"warning: skipped a malformed stream event from {self.url}", file=sys.stderr)
                         continue
                     if piece:

@@ -22,8 +22,8 @@ History = list[tuple[str, str]]  # (user question, assistant answer) pairs, olde
 # A follow-up that refers back ("它占全国多少？", "what share was it?") is searched together with the
 # previous question; one that names a new topic ("那绿色发展方面呢？") is searched on its own,
 # since the old topic would outweigh it. Either way the answerer sees the conversation.
-_REFERS_BACK = re.compile(r"它|其|这些|这个|该|他们|那个|\b(it|its|they|them|their|that|this|those|these)\b",
-                          re.IGNORECASE)
+_REFERS_BACK = re.compile(r"它|这些|这个|那个|他们|(?<![尤极])其(?![他它实中次])|(?<![应])该(?![怎])"
+                          r"|\b(it|its|they|them|their|those|these)\b", re.IGNORECASE)
 
 
 class Answerer(Protocol):
@@ -35,10 +35,12 @@ class Answerer(Protocol):
                  history: History | None = None, notes: list[str] | None = None) -> Iterator[str]: ...
 
 
-def retrieval_query(question: str, history: History | None) -> str:
-    """The text to search for: the question, joined to the previous one when it refers back to it."""
+def retrieval_query(question: str, history: History | None, max_chars: int = 2000) -> str:
+    """The text to search for: the question, joined to the previous one when it refers back to it
+    (the previous one cut so that the whole stays within ``max_chars``)."""
     if history and _REFERS_BACK.search(question):
-        return f"{history[-1][0]} {question}"
+        room = max(0, max_chars - len(question) - 1)
+        return f"{history[-1][0][:room]} {question}".strip()
     return question
 
 class Pipeline:
@@ -60,7 +62,8 @@ class Pipeline:
         """
         t0 = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
-        result = self.retriever.search(retrieval_query(question, history), self.settings.top_k)
+        result = self.retriever.search(retrieval_query(question, history, self.settings.max_question_chars),
+                                       self.settings.top_k)
         evidence = self.ranker.rank(result)[: self.settings.max_sources]
         t1 = time.perf_counter()
         language = detect_language(question)  # the retrieval query may include the previous question

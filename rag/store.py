@@ -93,9 +93,9 @@ def exists(index_dir: Path) -> bool:
     return (index_dir / "CURRENT").is_file()
 
 
-def read_manifest(index_dir: Path) -> Manifest:
-    """Read the live manifest (cheap: no vectors loaded)."""
-    gen = current_generation(index_dir)
+def read_manifest(index_dir: Path, gen: Path | None = None) -> Manifest:
+    """Read the live manifest, or that of generation ``gen`` (cheap: no vectors loaded)."""
+    gen = gen or current_generation(index_dir)
     if gen is None:
         raise IndexError_(f"no index in {index_dir}", "build one with `rag index`")
     try:
@@ -123,10 +123,10 @@ def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: b
     """Open the live index. With ``identity``, refuse a model mismatch; with ``verify``, check hashes."""
     import faiss
 
-    manifest = read_manifest(index_dir)
+    gen = current_generation(index_dir)  # resolved once: a writer may swap CURRENT meanwhile
+    manifest = read_manifest(index_dir, gen)
     if identity is not None:
         check_model(manifest, identity, index_dir)
-    gen = current_generation(index_dir)
     assert gen is not None
     if verify:
         for name, expected in manifest.checksums.items():

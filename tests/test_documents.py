@@ -113,3 +113,28 @@ def test_malformed_news_summary():
         parse_text("Core Viewpoint - a [1] Group 1: T - b [2] Group 1: U - c [3]", "x")
     with pytest.raises(DocumentError):
         parse_jsonl('{"id": "x", "title": "t", "text": "y", "lang": "fr"}')
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Exports grew 5%.[2] Imports rose. Exports fell [3].", ["Exports grew 5%.[2]", "Imports rose.", "Exports fell [3]."]),
+    ("增长。[2]进口增加。“好。”然后", ["增长。[2]", "进口增加。", "“好。”", "然后"]),
+    ("It was $27.2 billion in 2024. Next one [1][2]", ["It was $27.2 billion in 2024.", "Next one [1][2]"]),
+    ("e.g. this is fine. Next.", ["e.g. this is fine.", "Next."]),
+])
+def test_sentences_keep_their_refs_and_decimals(text, expected):
+    from rag.documents import split_sentences
+
+    assert split_sentences(text) == expected
+
+
+def test_markdown_without_heading_keeps_every_line(tmp_path: Path):
+    f = tmp_path / "memo.md"
+    f.write_text("First line of a memo.\nSecond line of it.\n", encoding="utf-8")
+    (chunk,) = chunk_document(load_file(f)[0])
+    assert [s.text for s in chunk.statements] == ["First line of a memo.", "Second line of it."]
+
+
+def test_crlf_news_summary_with_leading_blank_line():
+    from rag.documents import is_news_summary
+
+    assert is_news_summary("\r\n" + RAW.replace("\n", "\r\n"))

@@ -38,6 +38,7 @@ def test_figures_normalise_across_languages():
     assert unsupported_figures("外资272亿美元，占23.4%[2]", [G1]) == []
     assert unsupported_figures("外资27.2亿美元[2]", [G1]) == ["27.2亿美元"]
     assert unsupported_figures("税收收入为2.5万亿元", [G1]) == ["2.5万亿元"]
+    assert parse_figures("US$5m")[0].value == 5e6 and parse_figures("a 5m wall")[0].value == 5  # metres stay 5
 
 
 def test_citation_resolution_renumbers_and_drops_unknown_markers(retriever):

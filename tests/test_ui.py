@@ -159,7 +159,8 @@ def test_local_model_streams_a_cited_answer_in_the_page(page):
     text = last_bot_text(page)
     assert "Ministry of Commerce" in text and "answerer: llm" in text
     page.get_by_role("tab", name="Settings · 设置").click()
-    assert "etdz-reform-2025-05-27#core" in page.inner_text("#retrieval")
+    page.wait_for_function("() => document.querySelector('#retrieval').innerText.includes('etdz-reform-2025-05-27#core')",
+                           timeout=30_000)
     shot(page, "ui-local-model.png")
 
 

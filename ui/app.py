@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from rag import store
 from rag.answer import Answer
-from rag.config import Settings
+from rag.config import Settings, feedback_path
 from rag.documents import SUPPORTED_SUFFIXES, load_file
 from rag.embedding import Embedder
 from rag.errors import InputError, RagError
@@ -59,12 +59,14 @@ class ChatService:
         self.settings = settings
         self.embedder = embedder or Embedder(settings, progress=progress)
         ensure_index(settings, embedder=self.embedder, progress=progress)
-        self._lock = threading.Lock()  # serialises index writes and answerer loading
+        self._index_lock = threading.Lock()  # one index write at a time; chats never wait on it
+        self._answerer_lock = threading.Lock()  # loading a model once, even if two sessions ask
+        self._feedback_lock = threading.Lock()
         self._retriever = self._open()
         self._answerers: dict[str, Any] = {}
         self._ranker = EvidenceRanker(self.embedder)  # shared, so statement vectors stay cached
         self.uploads = settings.index_dir / "uploads"  # the app's data folder; generations never touch it
-        self.feedback_path = Path(os.environ.get("RAG_FEEDBACK", settings.index_dir / "feedback.jsonl"))
+        self.feedback_path = feedback_path(settings)
 
     def _open(self) -> Retriever:
         return Retriever(store.open_index(self.settings.index_dir, self.embedder.identity), self.embedder, self.settings)
@@ -72,7 +74,9 @@ class ChatService:
     def answerer(self, name: str) -> Any:
         if name not in ANSWERERS:
             raise InputError(f"unknown answerer {name!r}", "choose llm, extractive or http")
-        with self._lock:
+        if name in self._answerers:
+            return self._answerers[name]
+        with self._answerer_lock:
             if name not in self._answerers:
                 self._answerers[name] = make_answerer(self.settings, name)
             return self._answerers[name]
@@ -107,7 +111,7 @@ class ChatService:
             staged = Path(tmp) / name
             shutil.copyfile(tmp_path, staged)
             docs = load_file(staged, self.settings.max_file_bytes)  # parse fully before touching the index
-            with self._lock:
+            with self._index_lock:
                 report = index_documents(docs, self.settings, embedder=self.embedder, progress=False)
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(staged, self.uploads / name)
@@ -117,7 +121,7 @@ class ChatService:
     def remove(self, doc_id: str) -> str:
         if not doc_id:
             raise InputError("no document chosen", "pick a document id to remove")
-        with self._lock:
+        with self._index_lock:
             report = remove_documents([doc_id], self.settings)
             self._retriever = self._open()
         return report.summary()
@@ -127,7 +131,7 @@ class ChatService:
         row = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "vote": vote, "question": answer.get("question"),
                "answer": answer.get("answer"), "citations": answer.get("citations"), "answerer": answer.get("answerer")}
         self.feedback_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.feedback_path, "a", encoding="utf-8") as fh:
+        with self._feedback_lock, open(self.feedback_path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
@@ -158,7 +162,8 @@ def build_app(service: ChatService):
         except RagError as e:
             chat[-1] = {"role": "assistant", "content": f"⚠️ error: {e}"}
             records.append({"question": message, "answer": "", "error": str(e)})
-            yield chat, records, message if len(message) <= 2000 else "", f"⚠️ {e}", []
+            keep = message if len(message) <= service.settings.max_question_chars else ""
+            yield chat, records, keep, f"⚠️ {e}", []
 
     def retry(chat: list[dict[str, Any]], records: list[dict[str, Any]], answerer: str, passages: int):
         if not records:
@@ -278,9 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=os.environ.get("RAG_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("RAG_PORT", "7860")))
     parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--embed-model")
     args = parser.parse_args(argv)
     try:
-        settings = Settings.load({"index_dir": args.index_dir})
+        settings = Settings.load({"index_dir": args.index_dir, "embed_model": args.embed_model})
         auth = parse_auth(os.environ.get("RAG_AUTH", ""))
         if args.host not in LOCAL_HOSTS and auth is None:
             raise InputError(f"binding {args.host} exposes the chat beyond this machine",

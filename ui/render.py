@@ -8,18 +8,9 @@ import re
 from typing import Any
 
 from rag.answer import Answer
+from rag.chunking import group_label
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-
-
-def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
-    if chunk_id.rsplit("#", 1)[-1].startswith("p"):
-        return f"Passage {group}: {group_title}"
-    if group < 0:
-        return "Headline · 标题"
-    if group == 0:
-        return "Core Viewpoint · 核心观点"
-    return f"Group {group}: {group_title}"
 
 
 def answer_html(answer: Answer, turn: int) -> str:
