@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="address to bind (default 127.0.0.1, RAG_HOST); others need RAG_AUTH")
     s.add_argument("--port", type=int, help="port (default 7860, RAG_PORT)")
 
+    s = sub.add_parser("doctor", help="check models, index integrity, index/model match and disk space")
+    s.add_argument("--deep", action="store_true", help="re-hash the GGUF model files too (slow)")
+
     s = sub.add_parser("fetch-models", help="download and verify model weights into the cache")
     s.add_argument("names", nargs="*", help="model names (default: the configured embedding model)")
 
@@ -78,10 +81,15 @@ def _print_json(obj: Any) -> None:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from .documents import load_documents
-    from .indexer import default_documents, index_documents
+    from .indexer import default_documents, index_documents, rebuild_sources
 
     settings = _settings(args)
-    docs = load_documents(args.paths, settings.max_file_bytes) if args.paths else default_documents(settings)
+    if args.paths:
+        docs = load_documents(args.paths, settings.max_file_bytes)
+    elif args.rebuild:
+        docs = load_documents(rebuild_sources(settings), settings.max_file_bytes)
+    else:
+        docs = default_documents(settings)
     report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet)
     for new, old in report.duplicates.items():
         print(f"skipped {new}: same content as {old}", file=sys.stderr)
@@ -256,6 +264,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return chat_main(extra)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_doctor
+
+    checks = run_doctor(_settings(args), deep=args.deep)
+    for c in checks:
+        print(f"{'ok ' if c.ok else 'BAD'}  {c.name:28} {c.detail}" + (f"\n     → {c.fix}" if c.fix else ""))
+    bad = sum(not c.ok for c in checks)
+    print(f"{len(checks) - bad} ok, {bad} to fix")
+    return 1 if bad else 0
+
+
 def cmd_fetch_models(args: argparse.Namespace) -> int:
     from .weights import SOURCES, ensure_weights, resolve_source
 
@@ -271,7 +290,7 @@ def cmd_fetch_models(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
-    "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "fetch-models": cmd_fetch_models,
+    "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor, "fetch-models": cmd_fetch_models,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 import numpy as np
 
@@ -134,3 +135,29 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
         if progress:
             print(f"no index in {settings.index_dir}: building it from the bundled corpus", file=sys.stderr)
         index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)
+
+
+def rebuild_sources(settings: Settings) -> list[Path]:
+    """What `rag index --rebuild` re-reads when given no paths: the bundled corpus, the chat's
+    uploads, and every indexed document whose source file still exists (read from the manifest
+    when it is readable), so a rebuild after corruption loses nothing that can be re-read."""
+    from .documents import bundled_corpus
+
+    paths: list[Path] = [bundled_corpus()]
+    uploads = settings.index_dir / "uploads"
+    if uploads.is_dir():
+        paths.append(uploads)
+    try:
+        manifest = store.read_manifest(settings.index_dir)
+        paths += [Path(d["path"]) for d in manifest.documents.values()
+                  if d.get("path") and Path(d["path"]).is_file()]
+    except IndexError_:
+        pass  # an unreadable manifest: the corpus and uploads are what can be recovered
+    seen: set[Path] = set()
+    out = []
+    for p in paths:
+        r = p.resolve()
+        if r not in seen and not any(parent in seen for parent in r.parents):
+            seen.add(r)
+            out.append(p)
+    return out

@@ -119,8 +119,14 @@ def check_model(manifest: Manifest, identity: ModelIdentity, index_dir: Path) ->
             f"run `rag index --rebuild` to re-embed, or set RAG_EMBED_MODEL={built.get('name')}")
 
 
-def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: bool = False) -> IndexData:
-    """Open the live index. With ``identity``, refuse a model mismatch; with ``verify``, check hashes."""
+#: Indexes whose files total less than this are checksum-verified on every open (a few ms per MB);
+#: larger ones by `rag doctor`.
+VERIFY_ON_OPEN_BYTES = 200 * 1024**2
+
+
+def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: bool | None = None) -> IndexData:
+    """Open the live index. With ``identity``, refuse a model mismatch. ``verify`` checks file hashes
+    (default: when the index is small enough, see ``VERIFY_ON_OPEN_BYTES``)."""
     import faiss
 
     gen = current_generation(index_dir)  # resolved once: a writer may swap CURRENT meanwhile
@@ -128,8 +134,12 @@ def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: b
     if identity is not None:
         check_model(manifest, identity, index_dir)
     assert gen is not None
+    if verify is None:
+        verify = sum((gen / n).stat().st_size for n in manifest.checksums if (gen / n).exists()) < VERIFY_ON_OPEN_BYTES
     if verify:
         for name, expected in manifest.checksums.items():
+            if not (gen / name).exists():
+                raise IndexError_(f"{gen / name} is missing", "run `rag index --rebuild`")
             if _sha256(gen / name) != expected:
                 raise IndexError_(f"{gen / name} does not match its checksum (corrupt or altered)",
                                   "run `rag index --rebuild`")

@@ -138,3 +138,32 @@ def test_corrupt_index_files_are_detected(fresh_settings, embedder):
     (gen / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexError_, match="format 99"):
         store.read_manifest(s.index_dir)
+
+
+@pytest.mark.parametrize("damage", ["truncate-vectors", "alter-chunks", "delete-bm25"])
+def test_damaged_index_is_detected_and_rebuild_recovers_documents(fresh_settings, embedder, tmp_path, damage):
+    from tests.conftest import run_cli
+
+    s = fresh_settings
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Port\n\nThe Ningbo port opened two berths in 2024.\n", encoding="utf-8")
+    index_documents(default_documents(s) + load_documents([extra]), s, embedder=embedder, progress=False)
+    gen = store.current_generation(s.index_dir)
+    if damage == "truncate-vectors":
+        data = (gen / "vectors.faiss").read_bytes()
+        (gen / "vectors.faiss").write_bytes(data[: len(data) // 2])
+    elif damage == "alter-chunks":
+        text = (gen / "chunks.jsonl").read_text(encoding="utf-8")
+        (gen / "chunks.jsonl").write_text(text.replace("27.2 billion", "99.9 billion"), encoding="utf-8")
+    else:
+        import shutil
+        shutil.rmtree(gen / "bm25")
+    out = run_cli("--index-dir", str(s.index_dir), "search", "foreign investment")
+    assert out.returncode == 2 and "rag index --rebuild" in out.stderr and "Traceback" not in out.stderr
+    doctor = run_cli("--index-dir", str(s.index_dir), "doctor")
+    assert doctor.returncode == 1 and "BAD  index" in doctor.stdout
+    out = run_cli("--index-dir", str(s.index_dir), "-q", "index", "--rebuild")
+    assert out.returncode == 0, out.stderr
+    data = store.open_index(s.index_dir, embedder.identity)
+    assert set(data.manifest.documents) == {"etdz-reform-2025-05-27", "extra"}
+    assert "99.9" not in (store.current_generation(s.index_dir) / "chunks.jsonl").read_text(encoding="utf-8")
