@@ -50,6 +50,10 @@ def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
     if bad:
         v.problems.append("figures")
         v.details.append(f"figures not in the sources: {', '.join(bad)}")
+    names = unsupported_titles(text, evidence)
+    if names:
+        v.problems.append("names")
+        v.details.append(f"titles not in the sources: {', '.join(names)}")
     got = answer_language(text)
     if got != language:
         v.problems.append("language")
@@ -58,6 +62,16 @@ def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
         v.problems.append("language")
         v.details.append(f"Chinese answer leaves English words: {' '.join(english_words(text)[:6])}")
     return v
+
+
+_TITLE_MARKS = re.compile(r"《([^》]{1,40})》")
+
+
+def unsupported_titles(text: str, evidence: list[Evidence]) -> list[str]:
+    """Publication or document names in 《》 that no source, title or publisher mentions: a small
+    model once credited the bundled article to 《中国日报》 (the source is Zheng Quan Ri Bao)."""
+    known = " ".join(f"{e.statement.text} {e.chunk.title} {e.chunk.source}" for e in evidence)
+    return [name for name in _TITLE_MARKS.findall(text) if name not in known]
 
 
 #: A Chinese answer may keep acronyms (GDP, RMB) and quoted names; any other English word is untranslated text.

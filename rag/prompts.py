@@ -71,6 +71,8 @@ RETRY_NOTE = {
                  "en": "Note: you must answer in English."},
     "figures": {"zh": "注意：数字必须与资料完全一致，使用资料中“=”后给出的中文写法。",
                 "en": "Note: copy every number exactly as the sources state it."},
+    "names": {"zh": "注意：只使用资料中出现的名称，不要编造媒体或文件名称。",
+              "en": "Note: use only names that appear in the sources."},
 }
 
 

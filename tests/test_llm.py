@@ -34,6 +34,7 @@ RECORDED = [
     ("How much foreign investment did the zones use in 2024?", "en", "27.2 billion yuan [1]", "figures"),
     ("这篇文章是哪家媒体发布的？", "zh", "The article was published by Zheng Quan Ri Bao [1].", "language"),
     ("全国共有多少个国家级经开区？", "zh", "60,000 [1]", "language"),
+    ("这篇文章是哪家媒体发布的？", "zh", "这篇文章是《中国日报》发布的[1]。", "names"),
 ]
 
 
