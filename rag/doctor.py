@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +26,6 @@ class Check:
     fix: str = ""
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check_models(settings: Settings, deep: bool = False) -> list[Check]:
     """Pinned weights: present and verified; with ``deep``, a GGUF file is re-hashed in full."""
     checks = []
@@ -52,7 +43,7 @@ def check_models(settings: Settings, deep: bool = False) -> list[Check]:
             continue
         detail = "verified when assembled"
         if deep and source.layout == "file":
-            ok = _hash_file(artefact_path(source, settings.cache_dir)) == source.sha256
+            ok = store.sha256_file(artefact_path(source, settings.cache_dir)) == source.sha256
             if not ok:
                 checks.append(Check(f"model {name}", False, "file does not match its sha256 (corrupt or altered)",
                                     f"delete {model_dir(source, settings.cache_dir)} and run `rag fetch-models {name}`"))

@@ -140,7 +140,7 @@ def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: b
         for name, expected in manifest.checksums.items():
             if not (gen / name).exists():
                 raise IndexError_(f"{gen / name} is missing", "run `rag index --rebuild`")
-            if _sha256(gen / name) != expected:
+            if sha256_file(gen / name) != expected:
                 raise IndexError_(f"{gen / name} does not match its checksum (corrupt or altered)",
                                   "run `rag index --rebuild`")
     try:
@@ -188,7 +188,7 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], vector
         LexicalIndex.build([c.text for c in chunks]).save(tmp / "bm25")
         manifest.chunk_count = len(chunks)
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        manifest.checksums = {f: _sha256(tmp / f) for f in _FILES}
+        manifest.checksums = {f: sha256_file(tmp / f) for f in _FILES}
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(tmp)
         os.replace(tmp, index_dir / name)
@@ -210,7 +210,8 @@ def _remove_stale(index_dir: Path, keep: str) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(1 << 20):
