@@ -6,12 +6,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .documents import REF_MARKER
 from .evidence import Evidence
 from .language import detect_language
 
 REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+_MARKER = REF_MARKER
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 _SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+(?=[A-Z\"“(])|(?<=\.)$")

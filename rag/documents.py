@@ -17,7 +17,9 @@ from .records import Document, Group, Statement
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
 
-_REF = re.compile(r"\[(\d{1,3})\]")
+#: A bracket reference or citation marker, "[2]"; shared by every module that reads them.
+REF_MARKER = re.compile(r"\[(\d{1,3})\]")
+_REF = REF_MARKER
 _SOURCE_LINE = re.compile(
     r"^(?P<source>[^\n]{1,120}?)\s*[·•|]\s*(?P<date>\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?)\s*$")
 _SECTION = re.compile(r"(?=\bCore Viewpoint\b|\bGroup\s+\d+\s*[:：])")

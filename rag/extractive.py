@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from .evidence import Evidence
-from .figures import parse_figures, to_chinese
+from .figures import large_figures, to_chinese
 from .records import Language
 
 #: A second statement is quoted when it scores within this cosine of the best one.
@@ -51,5 +51,5 @@ class ExtractiveAnswerer:
 
 def _chinese_figures(text: str) -> str:
     """Chinese renderings of the large or monetary figures of an English statement: （272亿美元；10.7万亿元）."""
-    forms = [to_chinese(f) for f in parse_figures(text) if f.unit in ("usd", "cny") or f.value >= 1e4]
+    forms = [to_chinese(f) for f in large_figures(text)]
     return f"（{'；'.join(dict.fromkeys(forms))}）" if forms else ""

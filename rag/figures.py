@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .documents import REF_MARKER
+
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
 _ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百万": 1e6, "千万": 1e7}
-_CITATION = re.compile(r"\[\d{1,3}\]")
+_CITATION = REF_MARKER
 _FIGURE = re.compile(
     r"(?P<cur>US\$|\$|USD\s?|RMB\s?|¥|￥)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -56,6 +58,11 @@ def parse_figures(text: str) -> list[Figure]:
             unit = ""
         figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit))
     return figures
+
+
+def large_figures(text: str) -> list[Figure]:
+    """The figures worth rendering in the other language: money, or counts of 10,000 and more."""
+    return [f for f in parse_figures(text) if f.unit in ("usd", "cny") or f.value >= 1e4]
 
 
 def same_figure(a: Figure, b: Figure) -> bool:

@@ -58,9 +58,9 @@ def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
     if got != language:
         v.problems.append("language")
         v.details.append(f"answer in {got}, question in {language}")
-    elif language == "zh" and len(english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
+    elif language == "zh" and len(leftover := english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
         v.problems.append("language")
-        v.details.append(f"Chinese answer leaves English words: {' '.join(english_words(text)[:6])}")
+        v.details.append(f"Chinese answer leaves English words: {' '.join(leftover[:6])}")
     return v
 
 

@@ -4,7 +4,7 @@ llama.cpp reuses its evaluated prefix between questions; only sources and questi
 from __future__ import annotations
 
 from .evidence import Evidence
-from .figures import parse_figures, to_chinese, to_english
+from .figures import large_figures, to_chinese, to_english
 from .records import Language
 
 NOT_FOUND = "NOT_FOUND"
@@ -79,7 +79,7 @@ RETRY_NOTE = {
 def source_line(n: int, e: Evidence, language: Language) -> str:
     """One numbered source; large figures get their rendering in the question's language beside them."""
     text = e.statement.text
-    figures = [f for f in parse_figures(text) if f.unit in ("usd", "cny") or f.value >= 1e4]
+    figures = large_figures(text)
     if figures:
         render = to_chinese if language.dominant == "zh" else to_english
         pairs = [f"{f.raw} = {render(f)}" for f in figures if f.raw != render(f)]

@@ -4,13 +4,13 @@ escaped here: the page shows text, never markup from a document or an answer."""
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 from rag.answer import Answer
 from rag.chunking import group_label
+from rag.documents import REF_MARKER
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+_MARKER = REF_MARKER
 
 
 def answer_html(answer: Answer, turn: int) -> str:
