@@ -17,8 +17,8 @@ from .store import IndexData
 #: Weight of a BM25 match whose chunk is in the other language than the question (see lexical_weight).
 CROSS_LINGUAL_BM25_WEIGHT = 0.1
 
-#: Control characters other than tab/newline are stripped from questions (they only confuse models).
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+#: C0/C1 control characters other than tab/newline are stripped from questions (they only confuse models).
+_CONTROL = dict.fromkeys(c for c in (*range(32), *range(0x7F, 0xA0)) if c not in (9, 10))
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -28,6 +28,8 @@ def clean_question(question: str, max_chars: int) -> str:
     text = " ".join(question.translate(_CONTROL).split())
     if not text:
         raise InputError("the question is empty", "type a question in Chinese or English")
+    if not any(ch.isalnum() for ch in text):  # only emoji, symbols or punctuation: nothing to search for
+        raise InputError("the question has no words, only symbols or emoji", "ask in Chinese or English words")
     if len(text) > max_chars:
         raise InputError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}",
                          "shorten it, or raise RAG_MAX_QUESTION_CHARS")

@@ -58,7 +58,8 @@ def test_follow_up_uses_history(pipeline):
     assert "23.4%" in share.answer
 
 
-@pytest.mark.parametrize("bad,needle", [("", "empty"), (" \t\n", "empty"), ("x" * 50_000, "50,000 characters")])
+@pytest.mark.parametrize("bad,needle", [("", "empty"), (" \t\n", "empty"), ("x" * 50_000, "50,000 characters"),
+                                        ("😀🤔🙂", "no words"), ("？！…\u200b 🎉", "no words"), ("\x00\x1b\x85", "empty")])
 def test_bad_questions(pipeline, bad, needle):
     with pytest.raises(InputError, match=needle):
         pipeline.ask(bad)
@@ -67,6 +68,13 @@ def test_bad_questions(pipeline, bad, needle):
 def test_control_characters_are_stripped(pipeline):
     a = pipeline.ask("2024年经开区\x00实际使用\x07外资多少？\x1b")
     assert a.question == "2024年经开区实际使用外资多少？" and "272亿美元" in a.answer
+
+
+def test_mixed_script_and_emoji_questions_are_answered(pipeline):
+    a = pipeline.ask("🤔 经开区 FDI in 2024 是多少？")
+    assert a.answer.startswith("根据文档") and not a.refused and "272亿美元" in a.answer and a.citations
+    b = pipeline.ask("What was the actual foreign investment 外资 in the zones in 2024? 🙏")
+    assert b.answer.startswith("According to") and "$27.2 billion" in b.answer and b.citations
 
 
 def test_cli_ask_json_and_batch(corpus_index, tmp_path):
