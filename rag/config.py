@@ -29,7 +29,12 @@ class Settings:
     #: Matryoshka truncation of the embedding (0 = the model's full dimension).
     embed_dim: int = 0
     embed_batch_size: int = 16
+    #: Embedding model precision: auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16.
+    embed_precision: str = "auto"
     threads: int = max(1, os.cpu_count() or 1)
+    #: Indexes with at least this many chunks get an approximate (IVF) dense index; smaller ones
+    #: are searched exactly. Measured with `rag bench dense` (README, Performance).
+    ann_threshold: int = 50_000
     top_k: int = 5
     #: Candidates each retriever contributes before fusion.
     candidates: int = 20

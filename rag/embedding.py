@@ -43,8 +43,32 @@ def _folder_fingerprint(path: Path) -> str:
     return h.hexdigest()
 
 
+def _cpu_has_bf16() -> bool:
+    # PyTorch's bf16 matmuls are fast only where the CPU has native bf16 dot products (AVX512-BF16 or
+    # AMX); elsewhere they are emulated and slower than fp32, so "auto" must look at the hardware.
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto`` → ``bf16`` on CPUs with native bf16, else ``fp32``; other values are checked."""
+    if precision == "auto":
+        return "bf16" if _cpu_has_bf16() else "fp32"
+    if precision not in ("fp32", "bf16"):
+        raise ModelError(f"unknown embedding precision {precision!r}", "set RAG_EMBED_PRECISION to auto, fp32 or bf16")
+    return precision
+
+
 class Embedder:
-    """Wraps a SentenceTransformer: normalised float32 vectors for queries and documents."""
+    """Wraps a SentenceTransformer: normalised float32 vectors for queries and documents.
+
+    The model may run in bf16 (``RAG_EMBED_PRECISION``): on this project's CPUs it halves query
+    latency, its vectors have cosine ≥ 0.998 to the fp32 ones, and XQuAD retrieval is unchanged
+    (README, Performance). Vectors are always returned as renormalised float32.
+    """
 
     def __init__(self, settings: Settings, progress: bool = True) -> None:
         import torch
@@ -63,6 +87,9 @@ class Embedder:
             raise ModelError(f"cannot load embedding model {settings.embed_model!r}: {type(e).__name__}: {e}".splitlines()[0],
                              "set RAG_EMBED_MODEL to a sentence-transformers folder or name, or run `rag doctor`") from None
         self._model.eval()
+        self.precision = resolve_precision(settings.embed_precision)
+        if self.precision == "bf16":
+            self._model.to(torch.bfloat16)
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = prompts.get("query", "")
         self._document_prompt = prompts.get("document", "")
@@ -86,8 +113,10 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with torch.inference_mode():
             vecs = self._model.encode(texts, prompt=prompt or None, batch_size=self.batch_size,
-                                      normalize_embeddings=True, convert_to_numpy=True,
+                                      normalize_embeddings=True, convert_to_tensor=True,
                                       show_progress_bar=progress and len(texts) > self.batch_size)
+            # Normalising again in float32 removes the bf16 rounding of the norm.
+            vecs = torch.nn.functional.normalize(vecs.float(), dim=-1).numpy()
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 import sys
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
+from tqdm import tqdm
 
 from . import store
 from .chunking import chunk_document
@@ -89,7 +95,7 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
         new_chunks = [c for _, cs in to_embed for c in cs]
         if progress and new_chunks:
             print(f"embedding {len(new_chunks)} chunks from {len(to_embed)} documents", file=sys.stderr)
-        new_vectors = embedder.embed_documents([c.text for c in new_chunks], progress=progress)
+        new_vectors = embed_resumable([c.text for c in new_chunks], embedder, settings.index_dir, progress)
         chunks = [old_chunks[i] for i in keep] + new_chunks
         vectors = np.vstack([old_vectors[keep], new_vectors]) if keep else new_vectors
         identity = embedder.identity
@@ -99,9 +105,66 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
         for doc, cs in to_embed:
             known[doc.doc_id] = _doc_entry(doc, cs)
         manifest.documents = known
-        store.write_index(settings.index_dir, manifest, chunks, vectors)
+        store.write_index(settings.index_dir, manifest, chunks, vectors, ann_threshold=settings.ann_threshold,
+                          progress=progress)
+        _discard_partial_builds(settings.index_dir)
         report.chunks, report.embedded = len(chunks), len(new_chunks)
     return report
+
+
+#: Chunks embedded between checkpoints of a build (a killed build loses at most this many).
+PART_SIZE = 512
+
+
+def embed_resumable(texts: list[str], embedder: Embedder, index_dir: Path, progress: bool = True) -> np.ndarray:
+    """Embed ``texts`` in parts saved under ``index_dir/.embed-<plan>/``, so a build that is killed
+    resumes where it stopped: a rerun with the same texts and model reloads the finished parts.
+
+    Texts are embedded longest first, so each batch holds texts of similar length and little
+    padding is computed; the vectors are returned in the original order.
+    """
+    if not texts:
+        return np.zeros((0, embedder.dimension), np.float32)
+    plan = hashlib.sha256(embedder.identity.fingerprint.encode())
+    plan.update(str(embedder.dimension).encode())
+    for t in texts:
+        plan.update(hashlib.sha256(t.encode("utf-8")).digest())
+    folder = index_dir / f".embed-{plan.hexdigest()[:16]}"
+    _discard_partial_builds(index_dir, keep=folder.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = np.zeros((len(texts), embedder.dimension), np.float32)
+    bar = tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress or len(texts) <= PART_SIZE,
+               file=sys.stderr)
+    for p, start in enumerate(range(0, len(order), PART_SIZE)):
+        ids = order[start:start + PART_SIZE]
+        part = folder / f"part-{p:05d}.npy"
+        vecs = _load_part(part, len(ids), embedder.dimension)
+        if vecs is None:
+            vecs = embedder.embed_documents([texts[i] for i in ids], progress=progress and len(texts) <= PART_SIZE)
+            tmp = folder / f".part-{p:05d}.tmp.npy"
+            np.save(tmp, vecs)
+            os.replace(tmp, part)  # a part is either complete or absent
+        out[ids] = vecs
+        bar.update(len(ids))
+    bar.close()
+    return out
+
+
+def _load_part(path: Path, rows: int, dim: int) -> np.ndarray | None:
+    try:
+        vecs = np.load(path)
+    except (OSError, ValueError):
+        return None
+    return vecs if vecs.shape == (rows, dim) else None
+
+
+def _discard_partial_builds(index_dir: Path, keep: str = "") -> None:
+    """Remove saved parts of builds other than ``keep`` (finished, or of texts no longer asked for)."""
+    if index_dir.is_dir():
+        for p in index_dir.glob(".embed-*"):
+            if p.name != keep:
+                shutil.rmtree(p, ignore_errors=True)
 
 
 def remove_documents(doc_ids: list[str], settings: Settings) -> IndexReport:
@@ -117,7 +180,8 @@ def remove_documents(doc_ids: list[str], settings: Settings) -> IndexReport:
         vectors = data.all_vectors()[keep]
         manifest = data.manifest
         manifest.documents = {k: v for k, v in manifest.documents.items() if k not in doc_ids}
-        store.write_index(settings.index_dir, manifest, [data.chunks[i] for i in keep], vectors)
+        store.write_index(settings.index_dir, manifest, [data.chunks[i] for i in keep], vectors,
+                          ann_threshold=settings.ann_threshold)
         report.removed, report.chunks = list(doc_ids), len(keep)
     return report
 
@@ -148,10 +212,12 @@ def rebuild_sources(settings: Settings) -> list[Path]:
     if uploads.is_dir():
         paths.append(uploads)
     try:
-        manifest = store.read_manifest(settings.index_dir)
-        paths += [Path(d["path"]) for d in manifest.documents.values()
-                  if d.get("path") and Path(d["path"]).is_file()]
-    except IndexError_:
+        gen = store.current_generation(settings.index_dir)
+        # Read as plain JSON, not through read_manifest, so an index of an older format still
+        # tells the rebuild where its documents came from.
+        documents = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["documents"] if gen else {}
+        paths += [Path(d["path"]) for d in documents.values() if d.get("path") and Path(d["path"]).is_file()]
+    except (IndexError_, OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # an unreadable manifest: the corpus and uploads are what can be recovered
     seen: set[Path] = set()
     out = []

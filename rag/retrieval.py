@@ -87,21 +87,18 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
 
-        self._langs = [c.lang for c in index.chunks]
+        self._langs = index.chunks.langs
 
     def dense(self, qv: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (position, cosine) for a query vector."""
-        if self.index.vectors.ntotal == 0:
-            return []
-        scores, ids = self.index.vectors.search(qv.reshape(1, -1), min(k, self.index.vectors.ntotal))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return self.index.dense_search(qv, k)
 
     def similarities(self, qv: np.ndarray, positions: list[int]) -> dict[int, float]:
         """Exact cosine of the query to given chunks (for gating BM25 hits outside the dense top k)."""
         if not positions:
             return {}
-        vecs = np.vstack([self.index.vectors.reconstruct(int(p)) for p in positions])
-        return dict(zip(positions, (vecs @ qv.reshape(-1)).tolist()))
+        vecs = np.asarray(self.index.vectors[sorted(positions)])
+        return dict(zip(sorted(positions), (vecs @ qv.reshape(-1)).tolist()))
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (position, BM25 score)."""

@@ -3,8 +3,11 @@
 Layout of ``index_dir``::
 
     CURRENT          name of the live generation (replaced atomically with os.replace)
-    gen-<id>/        manifest.json, vectors.faiss, chunks.jsonl, bm25/
+    gen-<id>/        manifest.json; vectors.npy (float32, memory-mapped); chunks.jsonl with
+                     chunks.offsets.npy (byte offsets) and chunks.lang.npy; bm25/; ann.faiss
+                     (only above the approximate-search threshold)
     .lock            held (flock) while a writer builds a new generation
+    .embed-<plan>/   vectors of an unfinished build, so an interrupted build resumes (indexer)
 
 A writer builds a complete new generation folder, fsyncs it, then swaps ``CURRENT``. A reader
 follows ``CURRENT``, so it sees the old index or the new one, never a mixture; a killed build
@@ -17,23 +20,30 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import shutil
+import sys
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence, overload
 
 import numpy as np
 
+from .ann import build_ann, open_search_index
 from .embedding import ModelIdentity
 from .errors import IndexError_
 from .lexical import LexicalIndex
 from .records import Chunk
 
-FORMAT_VERSION = 1
-_FILES = ("vectors.faiss", "chunks.jsonl")
+FORMAT_VERSION = 2
+_FILES = ("vectors.npy", "chunks.jsonl", "chunks.offsets.npy", "chunks.lang.npy")
+#: Recall@10 against exact search that an approximate index must reach before it is used.
+ANN_MIN_RECALL = 0.98
 
 
 @dataclass
@@ -44,7 +54,8 @@ class Manifest:
     dimension: int
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     chunk_count: int = 0
-    faiss_index: str = "IndexFlatIP"
+    #: "exact" (inner product over all vectors) or an approximate index, with its measured recall.
+    search: dict[str, Any] = field(default_factory=lambda: {"kind": "exact"})
     normalized: bool = True
     metric: str = "inner_product"
     format_version: int = FORMAT_VERSION
@@ -60,19 +71,74 @@ class Manifest:
         return cls(**known)
 
 
+class ChunkStore(Sequence[Chunk]):
+    """Chunk records read on demand from ``chunks.jsonl`` through a memory map and a byte-offset
+    table, so an index of a million chunks opens without a million Python objects. Recently read
+    chunks are kept in a small cache."""
+
+    def __init__(self, folder: Path, cache_size: int = 4096) -> None:
+        self._offsets = np.load(folder / "chunks.offsets.npy", mmap_mode="r")
+        self.langs = np.load(folder / "chunks.lang.npy", mmap_mode="r")
+        size = (folder / "chunks.jsonl").stat().st_size
+        if len(self._offsets) != len(self.langs) + 1 or (len(self._offsets) and int(self._offsets[-1]) != size):
+            raise ValueError("chunk offsets do not match chunks.jsonl")
+        with open(folder / "chunks.jsonl", "rb") as fh:
+            self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.langs)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, i: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        with self._lock:
+            hit = self._cache.get(i)
+            if hit is not None:
+                self._cache.move_to_end(i)
+                return hit
+        raw = self._data[int(self._offsets[i]):int(self._offsets[i + 1])]
+        chunk = Chunk.from_dict(json.loads(raw))
+        with self._lock:
+            self._cache[i] = chunk
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return chunk
+
+
 @dataclass
 class IndexData:
     """An opened index: everything retrieval needs, in the same chunk order everywhere."""
 
     manifest: Manifest
-    chunks: list[Chunk]
-    vectors: "Any"  # faiss.Index
+    chunks: ChunkStore
+    vectors: np.ndarray  # (n, dimension) float32, memory-mapped
+    search_index: "Any"  # a faiss index over the same vectors (exact, or approximate above the threshold)
     lexical: LexicalIndex
     path: Path
 
     def all_vectors(self) -> np.ndarray:
-        n = self.vectors.ntotal
-        return self.vectors.reconstruct_n(0, n) if n else np.zeros((0, self.manifest.dimension), np.float32)
+        return self.vectors
+
+    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (position, inner product) for one normalised query vector."""
+        n = len(self.vectors)
+        if n == 0:
+            return []
+        scores, ids = self.search_index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), min(k, n))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -127,34 +193,36 @@ VERIFY_ON_OPEN_BYTES = 200 * 1024**2
 def open_index(index_dir: Path, identity: ModelIdentity | None = None, verify: bool | None = None) -> IndexData:
     """Open the live index. With ``identity``, refuse a model mismatch. ``verify`` checks file hashes
     (default: when the index is small enough, see ``VERIFY_ON_OPEN_BYTES``)."""
-    import faiss
-
     gen = current_generation(index_dir)  # resolved once: a writer may swap CURRENT meanwhile
     manifest = read_manifest(index_dir, gen)
     if identity is not None:
         check_model(manifest, identity, index_dir)
     assert gen is not None
+    for name in manifest.checksums:
+        if not (gen / name).exists():
+            raise IndexError_(f"{gen / name} is missing", "run `rag index --rebuild`")
     if verify is None:
-        verify = sum((gen / n).stat().st_size for n in manifest.checksums if (gen / n).exists()) < VERIFY_ON_OPEN_BYTES
+        verify = sum((gen / n).stat().st_size for n in manifest.checksums) < VERIFY_ON_OPEN_BYTES
     if verify:
         for name, expected in manifest.checksums.items():
-            if not (gen / name).exists():
-                raise IndexError_(f"{gen / name} is missing", "run `rag index --rebuild`")
             if sha256_file(gen / name) != expected:
                 raise IndexError_(f"{gen / name} does not match its checksum (corrupt or altered)",
                                   "run `rag index --rebuild`")
     try:
-        vectors = faiss.read_index(str(gen / "vectors.faiss"))
-        chunks = [Chunk.from_dict(json.loads(line)) for line in
-                  (gen / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+        vectors = np.load(gen / "vectors.npy", mmap_mode="r")
+        chunks = ChunkStore(gen)
         lexical = LexicalIndex.load(gen / "bm25", len(chunks))
-    except Exception as e:  # faiss raises RuntimeError, JSON ValueError, bm25s various: all mean corrupt
+        if vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
+            raise ValueError(f"vectors have shape {vectors.shape}, manifest says dimension {manifest.dimension}")
+        search_index = open_search_index(gen, vectors, manifest.search)
+    except Exception as e:  # numpy, faiss, JSON and bm25s raise various types: all mean corrupt
         raise IndexError_(f"{gen} cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})",
                           "run `rag index --rebuild`") from None
-    if vectors.ntotal != len(chunks) or len(chunks) != manifest.chunk_count:
-        raise IndexError_(f"{gen}: {vectors.ntotal} vectors but {len(chunks)} chunks (manifest: {manifest.chunk_count})",
+    if len(vectors) != len(chunks) or len(chunks) != manifest.chunk_count or search_index.ntotal != len(chunks):
+        raise IndexError_(f"{gen}: {len(vectors)} vectors but {len(chunks)} chunks (manifest: {manifest.chunk_count})",
                           "run `rag index --rebuild`")
-    return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, lexical=lexical, path=gen)
+    return IndexData(manifest=manifest, chunks=chunks, vectors=vectors, search_index=search_index,
+                     lexical=lexical, path=gen)
 
 
 @contextlib.contextmanager
@@ -169,8 +237,13 @@ def write_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray) -> Path:
-    """Write a complete new generation and make it live atomically. Call under ``write_lock``."""
+def write_index(index_dir: Path, manifest: Manifest, chunks: Sequence[Chunk], vectors: np.ndarray,
+                ann_threshold: int = 0, progress: bool = False) -> Path:
+    """Write a complete new generation and make it live atomically. Call under ``write_lock``.
+
+    With ``ann_threshold`` > 0 and at least that many vectors, an approximate index is built too
+    (see ``ann``); below it, searches are exact.
+    """
     import faiss
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -178,17 +251,31 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], vector
     tmp = index_dir / f".{name}.tmp"
     tmp.mkdir()
     try:
-        flat = faiss.IndexFlatIP(manifest.dimension)
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(flat, str(tmp / "vectors.faiss"))
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for c in chunks:
-                fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, manifest.dimension)
+        np.save(tmp / "vectors.npy", vectors)
+        offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+        langs = []
+        with open(tmp / "chunks.jsonl", "wb") as fh:
+            for i, c in enumerate(chunks):
+                fh.write((json.dumps(c.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
+                offsets[i + 1] = fh.tell()
+                langs.append(c.lang)
+        np.save(tmp / "chunks.offsets.npy", offsets)
+        np.save(tmp / "chunks.lang.npy", np.array(langs, dtype="<U8"))
+        if progress and len(chunks) > 10_000:
+            print(f"building the BM25 index over {len(chunks):,} chunks", file=sys.stderr)
         LexicalIndex.build([c.text for c in chunks]).save(tmp / "bm25")
+        files = list(_FILES)
+        manifest.search = {"kind": "exact"}
+        if ann_threshold and len(vectors) >= ann_threshold:
+            if progress:
+                print(f"building an approximate index over {len(vectors):,} vectors", file=sys.stderr)
+            ann, manifest.search = build_ann(vectors, ANN_MIN_RECALL)
+            faiss.write_index(ann, str(tmp / "ann.faiss"))
+            files.append("ann.faiss")
         manifest.chunk_count = len(chunks)
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        manifest.checksums = {f: sha256_file(tmp / f) for f in _FILES}
+        manifest.checksums = {f: sha256_file(tmp / f) for f in files}
         (tmp / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
         _fsync_tree(tmp)
         os.replace(tmp, index_dir / name)

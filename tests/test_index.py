@@ -33,7 +33,8 @@ def test_manifest_records_model_and_documents(corpus_index, embedder):
     assert m.dimension == 768 and m.normalized and m.chunk_count == 6
     doc = m.documents["etdz-reform-2025-05-27"]
     assert doc["chunks"] == 6 and len(doc["content_hash"]) == 64 and doc["date"] == "2025-05-27 16:17"
-    assert set(m.checksums) == {"vectors.faiss", "chunks.jsonl"}
+    assert set(m.checksums) == {"vectors.npy", "chunks.jsonl", "chunks.offsets.npy", "chunks.lang.npy"}
+    assert m.search == {"kind": "exact"}
 
 
 def test_incremental_add_update_remove(fresh_settings, embedder, tmp_path):
@@ -150,8 +151,8 @@ def test_damaged_index_is_detected_and_rebuild_recovers_documents(fresh_settings
     index_documents(default_documents(s) + load_documents([extra]), s, embedder=embedder, progress=False)
     gen = store.current_generation(s.index_dir)
     if damage == "truncate-vectors":
-        data = (gen / "vectors.faiss").read_bytes()
-        (gen / "vectors.faiss").write_bytes(data[: len(data) // 2])
+        data = (gen / "vectors.npy").read_bytes()
+        (gen / "vectors.npy").write_bytes(data[: len(data) // 2])
     elif damage == "alter-chunks":
         text = (gen / "chunks.jsonl").read_text(encoding="utf-8")
         (gen / "chunks.jsonl").write_text(text.replace("27.2 billion", "99.9 billion"), encoding="utf-8")
