@@ -65,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="check models, index integrity, index/model match and disk space")
     s.add_argument("--deep", action="store_true", help="re-hash the GGUF model files too (slow)")
 
+    s = sub.add_parser("bench", help="measure speed and memory (prints figures; see README, Performance)")
+    s.add_argument("what", nargs="*", default=["build", "search", "dense", "ask", "startup", "peer"],
+                   help="any of build, search, dense, ask, startup, peer (default: all)")
+    s.add_argument("--sizes", default="1000,10000,100000", help="chunk counts for build and search")
+    s.add_argument("--dense-size", type=int, default=1_000_000, help="synthetic vectors for `dense`")
+    s.add_argument("--peer-size", type=int, default=1000, help="chunks for the LangChain comparison")
+    s.add_argument("--runs", type=int, default=50, help="measured repetitions per figure, after warm-up")
+    s.add_argument("--work", type=Path, help="folder for the benchmark indexes (default: <cache>/bench; reused)")
+    s.add_argument("--xquad", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder")
+    s.add_argument("--out", type=Path, help="also write the figures as JSON")
+
     s = sub.add_parser("fetch-models", help="download and verify model weights into the cache")
     s.add_argument("names", nargs="*", help="model names (default: the configured embedding model)")
 
@@ -288,9 +299,25 @@ def cmd_fetch_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmarks
+
+    settings = _settings(args)
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(f"--sizes {args.sizes!r} is not a list of numbers", "e.g. --sizes 1000,10000") from None
+    if args.runs < 1 or any(n < 1 for n in sizes):
+        raise InputError("--runs and --sizes must be positive", "e.g. --runs 50 --sizes 1000,10000")
+    run_benchmarks(settings, args.what, sizes, args.dense_size, args.peer_size, args.runs,
+                   args.work or settings.cache_dir / "bench", args.xquad, args.out)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "index": cmd_index, "docs": cmd_docs, "remove": cmd_remove, "search": cmd_search,
     "ask": cmd_ask, "eval": cmd_eval, "chat": cmd_chat, "doctor": cmd_doctor, "fetch-models": cmd_fetch_models,
+    "bench": cmd_bench,
 }
 
 

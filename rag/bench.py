@@ -1,0 +1,477 @@
+"""`rag bench`: the speed and memory figures of README › Performance, measured on this machine.
+
+Each figure is the median and p95 of repeated runs after a warm-up, with the peak resident memory
+of the process that ran it: every benchmark runs in a child process, so its peak is its own.
+Benchmarks print figures; nothing here asserts a time.
+
+Synthetic corpus (``synthetic_documents``): XQuAD paragraphs (English and Chinese, 240 each) cut
+into windows of three sentences, the size of a group chunk of the news summaries (~90 tokens);
+document ``k`` holds ten such windows and a line naming its edition, so every document is distinct
+(the indexer skips exact duplicates) and the texts cycle through both languages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .config import Settings
+from .errors import InputError
+
+CHUNKS_PER_DOC = 10
+WHAT = ("build", "search", "dense", "ask", "startup", "peer")
+
+
+@dataclass
+class Figure:
+    """One measured figure."""
+
+    name: str
+    unit: str
+    p50: float
+    p95: float
+    runs: int
+    peak_rss_mb: float = 0.0
+    note: str = ""
+
+    def row(self) -> str:
+        return (f"{self.name:<44} {self.p50:>10.1f} {self.p95:>10.1f} {self.unit:<9} {self.runs:>5} "
+                f"{self.peak_rss_mb:>9.0f}  {self.note}")
+
+
+HEADER = f"{'figure':<44} {'p50':>10} {'p95':>10} {'unit':<9} {'runs':>5} {'peak MB':>9}  note"
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile."""
+    return float(np.percentile(samples, 50)), float(np.percentile(samples, 95))
+
+
+def figure(name: str, unit: str, samples: list[float], note: str = "") -> Figure:
+    p50, p95 = stats(samples)
+    return Figure(name, unit, p50, p95, len(samples), note=note)
+
+
+def own_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
+    """Milliseconds per call of ``fn`` over ``runs`` calls after ``warmup`` unmeasured ones."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+# -- inputs -------------------------------------------------------------------------------------
+
+def synthetic_documents(n_chunks: int, xquad_dir: Path) -> list[Any]:
+    """Documents of ten group-sized chunks each, made from XQuAD paragraphs (see module doc)."""
+    from .documents import parse_plain, split_sentences
+    from .xquad import load_xquad
+
+    paragraphs, _ = load_xquad(xquad_dir)
+    windows: list[tuple[str, str]] = []
+    for lang in ("en", "zh"):
+        for p in paragraphs[lang]:
+            sents = split_sentences(p)
+            for s in range(0, max(1, len(sents) - 2), 2):
+                windows.append((lang, " ".join(sents[s:s + 3])))
+    windows.sort(key=lambda w: hash(w[1]) % 9973)  # interleave languages and topics deterministically
+    docs = []
+    for k in range((n_chunks + CHUNKS_PER_DOC - 1) // CHUNKS_PER_DOC):
+        count = min(CHUNKS_PER_DOC, n_chunks - k * CHUNKS_PER_DOC)
+        parts = [windows[(k * CHUNKS_PER_DOC + j) % len(windows)] for j in range(count)]
+        text = f"Edition {k}\n" + "\n\n".join(t for _, t in parts)
+        docs.append(parse_plain(text, f"bench-{k:06d}", title=f"Bench {k}", lang=parts[0][0]))
+    return docs
+
+
+def bench_questions(xquad_dir: Path, count: int) -> list[str]:
+    """XQuAD questions, alternating English and Chinese."""
+    from .xquad import load_xquad
+
+    _, qs = load_xquad(xquad_dir)
+    en = [q.question for q in qs if q.lang == "en"][::7]
+    zh = [q.question for q in qs if q.lang == "zh"][::7]
+    return [q for pair in zip(en, zh) for q in pair][:count]
+
+
+def _settings(base: Settings, index_dir: Path) -> Settings:
+    return dataclasses.replace(base, index_dir=index_dir)
+
+
+def _ensure_build(settings: Settings, n: int, xquad_dir: Path) -> None:
+    """The benchmark index of ``n`` chunks (built once, resumable; reused by ``search``)."""
+    from . import store
+    from .indexer import index_documents
+
+    if store.exists(settings.index_dir) and store.read_manifest(settings.index_dir).chunk_count == n:
+        return
+    index_documents(synthetic_documents(n, xquad_dir), settings, progress=True)
+
+
+# -- benchmarks (each runs in a child process) ------------------------------------------------
+
+def run_build(base: Settings, work: Path, xquad_dir: Path, n: int, repeat: int) -> list[Figure]:
+    """Index build rate for ``n`` chunks: a clean build (model loaded beforehand) per repeat."""
+    from .embedding import Embedder
+    from .indexer import index_documents
+
+    docs = synthetic_documents(n, xquad_dir)
+    embedder = Embedder(base, progress=False)
+    rates, secs = [], []
+    for r in range(repeat):
+        s = _settings(base, work / f"build-{n}")
+        resumed = any(s.index_dir.glob(".embed-*/part-*.npy"))
+        if s.index_dir.exists() and not resumed:
+            shutil.rmtree(s.index_dir)
+        t = time.perf_counter()
+        index_documents(docs, s, embedder=embedder, progress=n >= 10_000)
+        elapsed = time.perf_counter() - t
+        rates.append(n / elapsed)
+        secs.append(elapsed)
+    note = f"{n / 1000:g}k chunks, {embedder.precision}, {secs[-1]:.0f} s"
+    return [figure(f"index build, {n:,} chunks", "chunks/s", rates, note)]
+
+
+def run_search(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -> list[Figure]:
+    """Search only (query embedding, dense, BM25, fusion) over the ``n``-chunk benchmark index."""
+    from .factory import open_retriever
+
+    s = _settings(base, work / f"build-{n}")
+    _ensure_build(s, n, xquad_dir)
+    retriever = open_retriever(s, progress=False)
+    questions = bench_questions(xquad_dir, runs + 5)
+    stages: dict[str, list[float]] = {}
+    totals = []
+    for i, q in enumerate(questions):
+        t = time.perf_counter()
+        result = retriever.search(q, 5)
+        if i >= 5:  # warm-up
+            totals.append((time.perf_counter() - t) * 1000)
+            for k, v in result.timings.items():
+                stages.setdefault(k, []).append(v)
+    detail = ", ".join(f"{k[:-3]} {np.median(v):.1f}" for k, v in stages.items() if k.endswith("_ms")
+                       and k != "retrieve_ms")
+    return [figure(f"search (hybrid), {n:,} chunks", "ms", totals, f"p50 by stage: {detail}")]
+
+
+def synthetic_vectors(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` unit vectors mixed from real embeddings: two random real vectors and a little noise,
+    so they have the topical clusters of real data (uniform noise would have none)."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, base.shape[1]), np.float32)
+    for start in range(0, n, 100_000):
+        m = min(100_000, n - start)
+        a, b = base[rng.integers(0, len(base), m)], base[rng.integers(0, len(base), m)]
+        noise = rng.standard_normal((m, base.shape[1])).astype(np.float32) / np.sqrt(base.shape[1])
+        v = a + rng.uniform(0.2, 0.6, (m, 1)).astype(np.float32) * b + 0.4 * noise
+        out[start:start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def run_dense(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -> list[Figure]:
+    """Dense search alone at ``n`` synthetic vectors: exact scans at growing sizes (which set the
+    approximate-index threshold), then the index ``write_index`` builds at ``n`` (IVF above the
+    threshold), opened the way the chat opens it."""
+    import faiss
+
+    from . import store
+    from .ann import sample_queries
+    from .records import Chunk, Statement
+
+    folder = work / f"dense-{n}"
+    real = store.open_index(work / "build-10000").vectors if store.exists(work / "build-10000") else None
+    if real is None:
+        s = _settings(base, work / "build-1000")
+        _ensure_build(s, 1000, xquad_dir)
+        real = store.open_index(s.index_dir).vectors
+    figures = []
+    if not store.exists(folder):
+        vecs = synthetic_vectors(np.asarray(real), n)
+        chunks = _LazyChunks(n, Chunk, Statement)
+        t = time.perf_counter()
+        store.write_index(folder, store.Manifest(model={"name": "synthetic", "fingerprint": "synthetic", "dimension": 0},
+                                                 dimension=vecs.shape[1]), chunks, vecs,
+                          ann_threshold=base.ann_threshold, progress=True)
+        figures.append(Figure(f"write {n:,}-vector index", "s", time.perf_counter() - t, time.perf_counter() - t, 1,
+                              note="vectors, records, BM25, IVF + recall check"))
+        del vecs
+    t = time.perf_counter()
+    data = store.open_index(folder, verify=False)
+    open_s = time.perf_counter() - t
+    figures.append(Figure(f"open {n:,}-chunk index", "s", open_s, open_s, 1, own_peak_rss_mb(),
+                          f"chunk texts stay on disk; search: {data.manifest.search}"))
+    queries = sample_queries(np.asarray(data.vectors[:200_000]), runs + 3, seed=11)
+    for size in [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000) if s <= n]:
+        sub = data.vectors[:size]
+        flat = faiss.IndexFlatIP(sub.shape[1])
+        flat.add(np.ascontiguousarray(sub))
+        it = iter(queries)
+        figures.append(figure(f"dense exact, {size:,} vectors", "ms",
+                              timed(lambda: flat.search(next(it).reshape(1, -1), 20), runs, warmup=3)))
+        del flat
+    if data.manifest.search["kind"] != "exact":
+        it = iter(queries)
+        figures.append(figure(f"dense {data.manifest.search['kind']}, {n:,} vectors", "ms",
+                              timed(lambda: data.dense_search(next(it), 20), runs, warmup=3),
+                              f"nprobe {data.manifest.search['nprobe']}, build recall@10 "
+                              f"{data.manifest.search['recall_at_10']}"))
+        fresh = sample_queries(np.asarray(data.vectors), 100, seed=23)
+        _, exact = faiss.knn(fresh, np.ascontiguousarray(data.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
+        from .ann import recall_at
+        r = recall_at(data.search_index, exact, fresh)
+        figures.append(Figure(f"recall@10 of the {data.manifest.search['kind']} index", "recall", r, r, 100,
+                              note="100 fresh queries vs exact search"))
+    return figures
+
+
+class _LazyChunks:
+    """Chunk records for the synthetic million, made one at a time as ``write_index`` asks."""
+
+    def __init__(self, n: int, chunk: Any, statement: Any) -> None:
+        self.n, self._chunk, self._statement = n, chunk, statement
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        for i in range(self.n):
+            text = f"synthetic passage {i} on topic {i % 1009} in region {i % 97}"
+            yield self._chunk(chunk_id=f"syn-{i}#p1", doc_id=f"syn-{i}", group=1, group_title="", lang="en",
+                              text=text, statements=(self._statement(text=text),), title=f"Synthetic {i}")
+
+
+def run_ask(base: Settings, work: Path, xquad_dir: Path, runs: int, llm: bool) -> list[Figure]:
+    """End-to-end answers over the bundled corpus: extractive, and the local model's first token,
+    decoding rate and total for short answers."""
+    from .evaluation import load_gold
+    from .factory import open_pipeline
+    from .indexer import ensure_index
+
+    s = _settings(base, work / "corpus")
+    ensure_index(s, progress=False)
+    gold = [g for g in load_gold(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl")]
+    if not llm:
+        pipe = open_pipeline(s, "extractive", progress=False)
+        qs = [g.question for g in gold]
+        it = iter(qs * 10)
+        return [figure("ask, extractive (end to end)", "ms", timed(lambda: pipe.ask(next(it)), runs, warmup=3),
+                       f"{len(qs)} gold questions, both languages")]
+    pipe = open_pipeline(s, "llm", progress=False)
+    qs = [g.question for g in gold if g.answerable][:runs + 1]
+    first, rate, total, check = [], [], [], []
+    for i, q in enumerate(qs):
+        t = time.perf_counter()
+        pieces, t_first = 0, None
+        answer = None
+        for piece in pipe.stream(q):
+            if isinstance(piece, str):
+                pieces += 1
+                if t_first is None:
+                    t_first = time.perf_counter()
+            else:
+                answer = piece
+        end = time.perf_counter()
+        if i == 0 or answer is None or answer.refused or t_first is None:
+            continue  # warm-up, and refusals have no generated answer to time
+        first.append((t_first - t) * 1000)
+        total.append((end - t) * 1000)
+        check.append(answer.timings.get("check_ms", 0.0))
+        if pieces > 1:
+            rate.append((pieces - 1) / max(1e-6, end - t_first))
+    return [figure("local model: time to first token", "ms", first,
+                   f"incl. retrieval and the YES/NO check (p50 {np.median(check):.0f} ms)"),
+            figure("local model: decoding", "tokens/s", rate, "streamed pieces after the first"),
+            figure("local model: answer total", "ms", total, "incl. guards")]
+
+
+def run_startup(base: Settings, work: Path, runs: int) -> list[Figure]:
+    """From `rag chat` to a page that answers HTTP, with cached models and index."""
+    import socket
+    import urllib.request
+
+    from .indexer import ensure_index
+
+    s = _settings(base, work / "corpus")
+    ensure_index(s, progress=False)
+    times, peaks = [], []
+    for _ in range(runs):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        t = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "--index-dir", str(s.index_dir), "chat",
+                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.perf_counter() - t > 300:
+                    raise InputError("the chat did not start", "run `rag chat` to see why") from None
+                time.sleep(0.05)
+        times.append((time.perf_counter() - t) * 1000)
+        proc.terminate()
+        _, _, usage = os.wait4(proc.pid, 0)
+        peaks.append(usage.ru_maxrss / 1024)
+    f = figure("start-up to a ready chat", "ms", times, "cached models and index; the local model loads on first use")
+    f.peak_rss_mb = max(peaks)
+    return [f]
+
+
+def run_peer(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -> list[Figure]:
+    """Ours against LangChain's FAISS vector store: same chunks, same model, same machine."""
+    try:
+        from langchain_community.vectorstores import FAISS
+        from langchain_huggingface import HuggingFaceEmbeddings
+    except ImportError:
+        raise InputError("the peer comparison needs LangChain", "pip install -e '.[bench]'") from None
+    from .chunking import chunk_document
+    from .embedding import Embedder
+    from .factory import open_retriever
+    from .indexer import index_documents
+
+    docs = synthetic_documents(n, xquad_dir)
+    texts = [c.text for d in docs for c in chunk_document(d)]
+    ours = Embedder(base, progress=False)
+    s = _settings(base, work / f"peer-{n}")
+    shutil.rmtree(s.index_dir, ignore_errors=True)
+    t = time.perf_counter()
+    index_documents(docs, s, embedder=ours, progress=False)
+    our_build = time.perf_counter() - t
+    retriever = open_retriever(s, progress=False, embedder=ours)
+    questions = bench_questions(xquad_dir, runs + 3)
+    it = iter(questions)
+    our_search = timed(lambda: retriever.search(next(it), 5), runs, warmup=3)
+    del retriever, ours
+
+    # LangChain as its documentation shows it, with the model's own prompts so the vectors match ours.
+    from .weights import ensure_weights, resolve_source
+    source = resolve_source(base.embed_model)
+    path = str(ensure_weights(source, base.cache_dir)) if source else base.embed_model
+    theirs = HuggingFaceEmbeddings(model_name=path, model_kwargs={"device": "cpu"},
+                                   encode_kwargs={"normalize_embeddings": True, "prompt_name": "document"},
+                                   query_encode_kwargs={"normalize_embeddings": True, "prompt_name": "query"})
+    t = time.perf_counter()
+    store_ = FAISS.from_texts(texts, theirs)
+    their_build = time.perf_counter() - t
+    it = iter(questions)
+    their_search = timed(lambda: store_.similarity_search(next(it), k=5), runs, warmup=3)
+    ob, tb = stats(our_search)[0], stats(their_search)[0]
+    return [Figure(f"build {n:,} chunks: ours", "s", our_build, our_build, 1, note="hybrid: vectors + BM25"),
+            Figure(f"build {n:,} chunks: LangChain FAISS", "s", their_build, their_build, 1,
+                   note=f"ratio ours/theirs {our_build / their_build:.2f}"),
+            figure("search: ours (hybrid)", "ms", our_search),
+            figure("search: LangChain FAISS (dense)", "ms", their_search, f"ratio ours/theirs {ob / tb:.2f}")]
+
+
+# -- driver ------------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    what: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def _child(job: Job, settings: Settings) -> list[Figure]:
+    work, xq = Path(job.args["work"]), Path(job.args["xquad"])
+    runs = int(job.args["runs"])
+    if job.what == "build":
+        n = int(job.args["n"])
+        return run_build(settings, work, xq, n, repeat=3 if n <= 1000 else 1)
+    if job.what == "search":
+        return run_search(settings, work, xq, int(job.args["n"]), runs)
+    if job.what == "dense":
+        return run_dense(settings, work, xq, int(job.args["n"]), runs)
+    if job.what in ("ask", "ask-llm"):
+        return run_ask(settings, work, xq, runs if job.what == "ask" else min(runs, 12), llm=job.what == "ask-llm")
+    if job.what == "startup":
+        return run_startup(settings, work, min(runs, 5))
+    if job.what == "peer":
+        return run_peer(settings, work, xq, int(job.args["n"]), runs)
+    raise InputError(f"unknown benchmark {job.what!r}", f"choose from {', '.join(WHAT)}")
+
+
+def run_job(job: Job) -> list[Figure]:
+    """Run one benchmark in a child process; its peak resident memory goes on each figure."""
+    proc = subprocess.Popen([sys.executable, "-m", "rag.bench", json.dumps(dataclasses.asdict(job))],
+                            stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise InputError(f"benchmark {job.what} {job.args.get('n', '')} failed (exit {proc.returncode})",
+                         "see its messages above")
+    figures = [Figure(**f) for f in json.loads(out.strip().splitlines()[-1])]
+    for f in figures:
+        f.peak_rss_mb = f.peak_rss_mb or usage.ru_maxrss / 1024
+    return figures
+
+
+def plan(what: list[str], sizes: list[int], dense_n: int, peer_n: int) -> list[Job]:
+    jobs: list[Job] = []
+    for w in what:
+        if w == "build":
+            jobs += [Job("build", {"n": n}) for n in sizes]
+        elif w == "search":
+            jobs += [Job("search", {"n": n}) for n in dict.fromkeys([100, *sizes])]
+        elif w == "dense":
+            jobs.append(Job("dense", {"n": dense_n}))
+        elif w == "ask":
+            jobs += [Job("ask"), Job("ask-llm")]
+        elif w == "peer":
+            jobs.append(Job("peer", {"n": peer_n}))
+        else:
+            jobs.append(Job(w))
+    return jobs
+
+
+def run_benchmarks(settings: Settings, what: list[str], sizes: list[int], dense_size: int, peer_size: int,
+                   runs: int, work: Path, xquad: Path, out: Path | None = None) -> list[Figure]:
+    """Run the chosen benchmarks, printing each figure as it is measured; optionally save JSON."""
+    unknown = [w for w in what if w not in WHAT]
+    if unknown:
+        raise InputError(f"unknown benchmark {', '.join(unknown)}", f"choose from {', '.join(WHAT)}")
+    if not (xquad / "xquad.en.dev.json").is_file():
+        raise InputError(f"no XQuAD files in {xquad}", "pass --xquad pointing at xquad.en.dev.json / xquad.zh.dev.json")
+    work.mkdir(parents=True, exist_ok=True)
+    import platform
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, threads {settings.threads}; "
+          f"benchmark indexes in {work}", file=sys.stderr)
+    results: list[Figure] = []
+    common = {"work": str(work), "xquad": str(xquad.resolve()), "runs": runs}
+    print(HEADER)
+    for job in plan(what, sizes, dense_size, peer_size):
+        job.args.update(common)
+        for f in run_job(job):
+            print(f.row(), flush=True)
+            results.append(f)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps([dataclasses.asdict(f) for f in results], indent=2, ensure_ascii=False),
+                       encoding="utf-8")
+    return results
+
+
+if __name__ == "__main__":  # the child side of run_job
+    job = Job(**json.loads(sys.argv[1]))
+    figs = _child(job, Settings.load())
+    print(json.dumps([dataclasses.asdict(f) for f in figs]))
