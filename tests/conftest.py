@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from rag.config import Settings
 from rag.documents import bundled_corpus
+from ui.loadtest import free_port, wait_until_up  # noqa: F401  (free_port: shared with the test modules)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_FILE = bundled_corpus() / "etdz-reform-2025-05-27.txt"
@@ -56,29 +55,13 @@ def fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
     return dataclasses.replace(settings, index_dir=tmp_path / "index")
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 for a server a test starts."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_http(url: str, proc: subprocess.Popen, timeout: float, log: Path | None = None) -> None:
     """Wait until ``url`` answers 200; fail the test if the server process exits or time runs out."""
-    import httpx
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited: {log.read_text()[-2000:] if log else proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    pytest.fail(f"{url} did not answer within {timeout:.0f} s")
+    try:
+        wait_until_up(url, proc, timeout)
+    except RuntimeError as e:
+        proc.kill()
+        pytest.fail(f"{e}: {log.read_text()[-2000:] if log else ''}")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = None,

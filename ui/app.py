@@ -215,6 +215,15 @@ def build_app(service: ChatService):
         except RagError as e:
             return {"question": question, "error": str(e)}
 
+    def api_add_document(file: str | None) -> str:
+        """HTTP API: index one file (gradio_client's handle_file); the summary, or "error: …"."""
+        if not file:
+            return "error: no file given — pass a .txt, .md or .jsonl file"
+        try:
+            return service.add_file(file, Path(file).name)  # Gradio keeps the uploaded file's own name
+        except RagError as e:
+            return f"error: {e}"
+
     with gr.Blocks(title="Bilingual RAG · 中英文问答") as demo:
         records = gr.State([])
         gr.Markdown("## 中英文文档问答 · Bilingual document Q&A\nAsk in Chinese or English; answers cite the "
@@ -266,6 +275,10 @@ def build_app(service: ChatService):
         api_in = [gr.Textbox(visible=False), gr.Textbox(visible=False), gr.Number(visible=False)]
         api_btn = gr.Button(visible=False)
         api_btn.click(api_ask, api_in, gr.JSON(visible=False), api_name="ask")
+        # predict(handle_file(path), api_name="/add_document"); chats keep answering meanwhile.
+        api_doc_btn = gr.Button(visible=False)
+        api_doc_btn.click(api_add_document, gr.File(visible=False, type="filepath"), gr.Textbox(visible=False),
+                          api_name="add_document")
     return demo
 
 
