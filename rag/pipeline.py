@@ -126,8 +126,9 @@ class Pipeline:
                 return "".join(self._fallback.generate(question, language, evidence, history)), notes
             text = retry
             notes.append(f"regenerated after: {', '.join(verdict.problems)}")
+        text, self_notes = guards.drop_self_talk(text, evidence)
         text, citation_notes = guards.fix_citations(text, evidence, self.retriever.embedder)
-        return text, notes + citation_notes
+        return text, notes + self_notes + citation_notes
 
     def ask(self, question: str, history: History | None = None, id: object = None) -> Answer:
         """Answer one question (non-streaming)."""
