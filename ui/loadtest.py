@@ -7,7 +7,8 @@ A global deadline stops the run by itself. Recorded: errors, answers delivered t
 session (the record's question is not the one that user sent) or implausible for the question
 (empty, wrong language, citation markers that resolve to nothing), different answers to the same
 question from a deterministic answerer, queue rank and size, latency per question, throughput,
-p50/p95, and the server's resident memory (launch, after warm-up, peak, end, kernel high-water mark).
+p50/p95, and the server's resident memory (before and after a warm-up question, peak, end, and the
+kernel's high-water mark since the server started).
 
     python -m ui.loadtest --users 20 --questions 200 --answerer extractive
     python -m ui.loadtest --users 4 --questions 16 --answerer llm --json load-llm.json
@@ -307,7 +308,7 @@ def run_load(url: str, questions: list[Question], users: int, total: int, answer
 
     rss: dict[str, float] = {}
     if pid:
-        rss["launch"] = rss_mb(pid) or 0.0
+        rss["before_warmup"] = rss_mb(pid) or 0.0
     warm = ask_one(Client(url, verbose=False), -1, questions[0], answerer, passages, timeout)
     if warm.error:
         raise RuntimeError(f"the warm-up question failed: {warm.error}")
@@ -363,17 +364,23 @@ def format_report(r: Report) -> Iterator[str]:
                                           f"(queue size up to {r.max_queue_size if r.max_queue_size is not None else '-'})")]
     if r.rss_mb:
         m = r.rss_mb
-        rows.append(("server RSS MB", f"launch {m.get('launch', 0):.0f}, warm {m.get('start', 0):.0f}, "
+        rows.append(("server RSS MB", f"before warm-up {m.get('before_warmup', 0):.0f}, warm {m.get('start', 0):.0f}, "
                                       f"peak {m.get('peak', 0):.0f}, end {m.get('end', 0):.0f} "
-                                      f"(high-water {m.get('high_water', 0):.0f})"))
+                                      f"(high-water since its start {m.get('high_water', 0):.0f})"))
     for name, value in rows:
         yield f"  {name:26} {value}"
     for s in [s for s in r.samples if s.error or s.problems][:10]:
         yield f"  ! user {s.user} {s.question_id}: {s.error or '; '.join(s.problems)}"
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, like the rag CLI, instead of usage + error
+        print(f"error: {message} — see `{self.prog} --help`", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ui.loadtest", description=__doc__.split("\n\n")[0])
+    p = _Parser(prog="python -m ui.loadtest", description=__doc__.split("\n\n")[0])
     p.add_argument("--users", type=int, default=8, help="simulated users, each its own session (default 8)")
     p.add_argument("--questions", type=int, default=40, help="questions in all, shared among users (default 40)")
     p.add_argument("--answerer", choices=("extractive", "llm", "http"), default="extractive")
