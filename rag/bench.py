@@ -174,72 +174,85 @@ def run_search(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -
 
 
 def synthetic_vectors(base: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` unit vectors mixed from real embeddings: two random real vectors and a little noise,
-    so they have the topical clusters of real data (uniform noise would have none)."""
+    """``n`` unit vectors mixed from real embeddings: a random real vector, a share of a second one
+    and as much random noise again (cosine ≈ 0.7 to the first), so they keep some of the topical
+    structure of real data without being near-copies of a few thousand vectors (uniform noise would
+    have no structure; little noise would make approximate search look easier than it is)."""
     rng = np.random.default_rng(seed)
     out = np.empty((n, base.shape[1]), np.float32)
     for start in range(0, n, 100_000):
         m = min(100_000, n - start)
         a, b = base[rng.integers(0, len(base), m)], base[rng.integers(0, len(base), m)]
         noise = rng.standard_normal((m, base.shape[1])).astype(np.float32) / np.sqrt(base.shape[1])
-        v = a + rng.uniform(0.2, 0.6, (m, 1)).astype(np.float32) * b + 0.4 * noise
+        v = a + rng.uniform(0.2, 0.6, (m, 1)).astype(np.float32) * b + noise
         out[start:start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
     return out
 
 
-def run_dense(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -> list[Figure]:
-    """Dense search alone at ``n`` synthetic vectors: exact scans at growing sizes (which set the
-    approximate-index threshold), then the index ``write_index`` builds at ``n`` (IVF above the
-    threshold), opened the way the chat opens it."""
-    import faiss
-
+def _real_vectors(base: Settings, work: Path, xquad_dir: Path) -> np.ndarray:
+    """Real embeddings to mix synthetic ones from: the 10k benchmark index if built, else 1k."""
     from . import store
-    from .ann import sample_queries
+
+    for n in (10_000, 1000):
+        if store.exists(work / f"build-{n}"):
+            return np.asarray(store.open_index(work / f"build-{n}").vectors)
+    s = _settings(base, work / "build-1000")
+    _ensure_build(s, 1000, xquad_dir)
+    return np.asarray(store.open_index(s.index_dir).vectors)
+
+
+def run_dense_write(base: Settings, work: Path, xquad_dir: Path, n: int) -> list[Figure]:
+    """Write the ``n``-chunk synthetic index once (reused by ``run_dense``)."""
+    from . import store
     from .records import Chunk, Statement
 
     folder = work / f"dense-{n}"
-    real = store.open_index(work / "build-10000").vectors if store.exists(work / "build-10000") else None
-    if real is None:
-        s = _settings(base, work / "build-1000")
-        _ensure_build(s, 1000, xquad_dir)
-        real = store.open_index(s.index_dir).vectors
-    figures = []
-    if not store.exists(folder):
-        vecs = synthetic_vectors(np.asarray(real), n)
-        chunks = _LazyChunks(n, Chunk, Statement)
-        t = time.perf_counter()
-        store.write_index(folder, store.Manifest(model={"name": "synthetic", "fingerprint": "synthetic", "dimension": 0},
-                                                 dimension=vecs.shape[1]), chunks, vecs,
-                          ann_threshold=base.ann_threshold, progress=True)
-        figures.append(Figure(f"write {n:,}-vector index", "s", time.perf_counter() - t, time.perf_counter() - t, 1,
-                              note="vectors, records, BM25, IVF + recall check"))
-        del vecs
+    if store.exists(folder) and store.read_manifest(folder).chunk_count == n:
+        return []
+    vecs = synthetic_vectors(_real_vectors(base, work, xquad_dir), n)
+    t = time.perf_counter()
+    store.write_index(folder, store.Manifest(model={"name": "synthetic", "fingerprint": "synthetic", "dimension": 0},
+                                             dimension=vecs.shape[1]), _LazyChunks(n, Chunk, Statement), vecs,
+                      ann_threshold=base.ann_threshold, progress=True)
+    took = time.perf_counter() - t
+    return [Figure(f"write {n:,}-chunk index", "s", took, took, 1, note="vectors, records, BM25, IVF + recall check")]
+
+
+def run_dense(base: Settings, work: Path, n: int, runs: int) -> list[Figure]:
+    """Dense search alone over the synthetic ``n``-chunk index, opened the way the chat opens it:
+    exact scans at growing sizes (which set the approximate-index threshold), then the index that
+    ``write_index`` chose at ``n``, and its recall on fresh queries."""
+    import faiss
+
+    from . import store
+    from .ann import recall_at, sample_queries
+
+    folder = work / f"dense-{n}"
     t = time.perf_counter()
     data = store.open_index(folder, verify=False)
     open_s = time.perf_counter() - t
-    figures.append(Figure(f"open {n:,}-chunk index", "s", open_s, open_s, 1, own_peak_rss_mb(),
-                          f"chunk texts stay on disk; search: {data.manifest.search}"))
+    figures = [Figure(f"open {n:,}-chunk index", "s", open_s, open_s, 1, own_peak_rss_mb(),
+                      f"chunk texts stay on disk; search {data.manifest.search['kind']}")]
     queries = sample_queries(np.asarray(data.vectors[:200_000]), runs + 3, seed=11)
-    for size in [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000) if s <= n]:
-        sub = data.vectors[:size]
-        flat = faiss.IndexFlatIP(sub.shape[1])
-        flat.add(np.ascontiguousarray(sub))
-        it = iter(queries)
-        figures.append(figure(f"dense exact, {size:,} vectors", "ms",
-                              timed(lambda: flat.search(next(it).reshape(1, -1), 20), runs, warmup=3)))
-        del flat
     if data.manifest.search["kind"] != "exact":
         it = iter(queries)
-        figures.append(figure(f"dense {data.manifest.search['kind']}, {n:,} vectors", "ms",
+        info = data.manifest.search
+        figures.append(figure(f"dense search ({info['kind']}), {n:,} vectors", "ms",
                               timed(lambda: data.dense_search(next(it), 20), runs, warmup=3),
-                              f"nprobe {data.manifest.search['nprobe']}, build recall@10 "
-                              f"{data.manifest.search['recall_at_10']}"))
+                              f"nlist {info['nlist']}, nprobe {info['nprobe']}, build recall@10 {info['recall_at_10']}"))
+        figures[-1].peak_rss_mb = own_peak_rss_mb()
         fresh = sample_queries(np.asarray(data.vectors), 100, seed=23)
         _, exact = faiss.knn(fresh, np.ascontiguousarray(data.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
-        from .ann import recall_at
         r = recall_at(data.search_index, exact, fresh)
-        figures.append(Figure(f"recall@10 of the {data.manifest.search['kind']} index", "recall", r, r, 100,
-                              note="100 fresh queries vs exact search"))
+        figures.append(Figure(f"recall@10 of the {info['kind']} index", "recall", r, r, 100,
+                              note="100 fresh queries against exact search"))
+    for size in [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000) if s <= n]:
+        flat = faiss.IndexFlatIP(data.vectors.shape[1])
+        flat.add(np.ascontiguousarray(data.vectors[:size]))
+        it = iter(queries)
+        figures.append(figure(f"dense search (exact), {size:,} vectors", "ms",
+                              timed(lambda: flat.search(next(it).reshape(1, -1), 20), runs, warmup=3)))
+        del flat
     return figures
 
 
@@ -399,8 +412,10 @@ def _child(job: Job, settings: Settings) -> list[Figure]:
         return run_build(settings, work, xq, n, repeat=3 if n <= 1000 else 1)
     if job.what == "search":
         return run_search(settings, work, xq, int(job.args["n"]), runs)
+    if job.what == "dense-write":
+        return run_dense_write(settings, work, xq, int(job.args["n"]))
     if job.what == "dense":
-        return run_dense(settings, work, xq, int(job.args["n"]), runs)
+        return run_dense(settings, work, int(job.args["n"]), runs)
     if job.what in ("ask", "ask-llm"):
         return run_ask(settings, work, xq, runs if job.what == "ask" else min(runs, 12), llm=job.what == "ask-llm")
     if job.what == "startup":
@@ -434,7 +449,7 @@ def plan(what: list[str], sizes: list[int], dense_n: int, peer_n: int) -> list[J
         elif w == "search":
             jobs += [Job("search", {"n": n}) for n in dict.fromkeys([100, *sizes])]
         elif w == "dense":
-            jobs.append(Job("dense", {"n": dense_n}))
+            jobs += [Job("dense-write", {"n": dense_n}), Job("dense", {"n": dense_n})]
         elif w == "ask":
             jobs += [Job("ask"), Job("ask-llm")]
         elif w == "peer":
