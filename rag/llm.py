@@ -77,7 +77,9 @@ class LocalLLMAnswerer(ChatAnswerer):
         source = resolve_source(settings.llm_model)
         path = str(ensure_weights(source, settings.cache_dir, progress=progress)) if source else settings.llm_model
         try:
-            # Two contexts over one memory-mapped model: each keeps its own prompt prefix cached.
+            # Two llama.cpp instances, so the answer prompt and the YES/NO check each keep their own
+            # prefix cached. Both map the same file: the page cache holds the weights once, though
+            # resident-memory figures count them twice; each adds ~0.7 GB of context and buffers.
             self._llm = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
                               n_batch=256, seed=0, verbose=False)
             self._checker = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
