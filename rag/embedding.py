@@ -80,16 +80,16 @@ class Embedder:
         self.identity = model_identity(settings)
         self.batch_size = settings.embed_batch_size
         location = self._locate(settings, progress)
+        self.precision = resolve_precision(settings.embed_precision)
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float32
         try:
-            self._model = SentenceTransformer(location, device="cpu",
-                                              truncate_dim=settings.embed_dim or None)
+            # Loaded straight in the target precision: converting after loading doubled peak memory.
+            self._model = SentenceTransformer(location, device="cpu", truncate_dim=settings.embed_dim or None,
+                                              model_kwargs={"dtype": dtype})
         except Exception as e:  # sentence-transformers raises many types; all mean "cannot load"
             raise ModelError(f"cannot load embedding model {settings.embed_model!r}: {type(e).__name__}: {e}".splitlines()[0],
                              "set RAG_EMBED_MODEL to a sentence-transformers folder or name, or run `rag doctor`") from None
         self._model.eval()
-        self.precision = resolve_precision(settings.embed_precision)
-        if self.precision == "bf16":
-            self._model.to(torch.bfloat16)
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = prompts.get("query", "")
         self._document_prompt = prompts.get("document", "")
