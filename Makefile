@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
-.PHONY: install deps models run search test eval clean browser-deps
+.PHONY: install deps models run search test eval bench clean browser-deps
 
 install: deps models
 
@@ -41,10 +41,12 @@ search: install
 	$(VENV)/bin/rag search
 
 # The browser tests drive Debian's chromium; without a CJK font it draws Chinese as empty boxes.
+# strace lets the fault tests kill `rag index` at an exact system call (they skip those cases without it).
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+	    || ! command -v strace >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk strace >/dev/null; \
 	fi
 
 test: install browser-deps
@@ -54,6 +56,11 @@ eval: install
 	$(VENV)/bin/rag eval --answerer extractive
 	$(VENV)/bin/rag eval --answerer llm
 	$(VENV)/bin/rag eval xquad --data ../shared/benchmarks/xquad --limit 300
+
+# Speed and memory figures (README, Performance); the LangChain comparison needs the bench extra.
+bench: install
+	$(PIP) install -q -e ".[bench]"
+	$(VENV)/bin/rag bench
 
 clean:
 	rm -rf $(VENV) index/gen-* index/CURRENT
