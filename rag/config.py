@@ -28,7 +28,9 @@ class Settings:
     embed_model: str = DEFAULT_EMBED_MODEL
     #: Matryoshka truncation of the embedding (0 = the model's full dimension).
     embed_dim: int = 0
-    embed_batch_size: int = 16
+    #: Small batches embed fastest on CPU: 100-token chunks on two cores in bf16 ran at
+    #: 19.5 / 18.5 / 16.6 / 13.5 / 8.3 chunks/s with batches of 4 / 8 / 16 / 32 / 64.
+    embed_batch_size: int = 4
     #: Embedding model precision: auto (bf16 where the CPU has native bf16, else fp32), fp32 or bf16.
     embed_precision: str = "auto"
     threads: int = max(1, os.cpu_count() or 1)
