@@ -308,13 +308,13 @@ class _LazyChunks:
 def run_ask(base: Settings, work: Path, xquad_dir: Path, runs: int, llm: bool) -> list[Figure]:
     """End-to-end answers over the bundled corpus: extractive, and the local model's first token,
     decoding rate and total for short answers."""
-    from .evaluation import load_gold
+    from .evaluation import GOLD_PATH, load_gold
     from .factory import open_pipeline
     from .indexer import ensure_index
 
     s = _settings(base, work / "corpus")
     ensure_index(s, progress=False)
-    gold = [g for g in load_gold(Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl")]
+    gold = load_gold(GOLD_PATH)
     if not llm:
         pipe = open_pipeline(s, "extractive", progress=False)
         qs = [g.question for g in gold]

@@ -39,6 +39,10 @@ class GoldItem:
     answer: str
 
 
+#: The project's bilingual gold set.
+GOLD_PATH = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
+
+
 def load_gold(path: Path) -> list[GoldItem]:
     """Read a gold JSONL file; a bad line is an error naming the file and line."""
     try:

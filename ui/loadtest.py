@@ -25,7 +25,6 @@ import dataclasses
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -36,9 +35,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from rag.documents import REF_MARKER
+from rag.errors import RagError
+from rag.evaluation import GOLD_PATH, load_gold
+
 ROOT = Path(__file__).resolve().parent.parent
-GOLD = ROOT / "eval" / "gold.jsonl"
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,9 @@ class Report:
         return not (self.errors or self.wrong_session or self.implausible or self.inconsistent or self.skipped)
 
 
-def load_questions(path: Path = GOLD) -> list[Question]:
+def load_questions(path: Path = GOLD_PATH) -> list[Question]:
     """The gold set's questions (both languages and mixed ones)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [Question(r["id"], r["question"], r["lang"]) for r in rows]
+    return [Question(g.id, g.question, g.lang) for g in load_gold(path)]
 
 
 def plan(questions: list[Question], total: int, users: int, seed: int) -> list[list[Question]]:
@@ -215,7 +215,7 @@ def check_record(sent: str, record: Any) -> list[str]:
     numbers = {c.get("n") for c in record.get("citations") or []}
     if not record.get("refused") and not numbers:
         problems.append("an answer without citations")
-    unresolved = {int(n) for n in _MARKER.findall(answer)} - numbers
+    unresolved = {int(n) for n in REF_MARKER.findall(answer)} - numbers
     if unresolved:
         problems.append(f"markers {sorted(unresolved)} resolve to no citation")
     return problems
@@ -388,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="target a running app instead of starting one")
     p.add_argument("--pid", type=int, help="with --url: the server's process id, for its memory figures")
     p.add_argument("--index-dir", type=Path, help="index for the started app (default: a fresh one, bundled corpus)")
-    p.add_argument("--gold", type=Path, default=GOLD, help="questions (default eval/gold.jsonl)")
+    p.add_argument("--gold", type=Path, default=GOLD_PATH, help="questions (default eval/gold.jsonl)")
     p.add_argument("--duration", type=float, default=900, help="global deadline in seconds (default 900)")
     p.add_argument("--timeout", type=float, default=300, help="seconds one question may take (default 300)")
     p.add_argument("--seed", type=int, default=0, help="shuffle seed for the questions (default 0)")
@@ -404,9 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--users, --questions, --duration and --timeout must be positive")
     try:
         questions = load_questions(args.gold)
-    except (OSError, ValueError, KeyError) as e:
-        print(f"error: cannot read questions from {args.gold} ({_first_line(e)}) — pass a gold JSONL with --gold",
-              file=sys.stderr)
+    except RagError as e:  # load_gold names the file and line and what to do
+        print(f"error: {e}", file=sys.stderr)
         return 2
     proc, home = None, None
     try:
