@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .documents import REF_MARKER
@@ -130,3 +130,65 @@ def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
         return []
     seen = set(_YEAR.findall(" ".join(f"{e.statement.text} {e.chunk.date}" for e in evidence)))
     return sorted(years - seen)
+
+
+def merge_answers(question: str, parts: list[Answer], search: Any = None) -> Answer:
+    """One answer to a question asked in parts: the parts' texts joined, their citations renumbered
+    into one list (a source two parts cite keeps one number). Refused only when every part is; a
+    part the documents cannot answer keeps its refusal sentence, so the reader sees which part.
+    A sentence or lead-in ("根据文档：") already given by an earlier part is not repeated."""
+    language = detect_language(question)
+    timings: dict[str, float] = {}
+    for a in parts:
+        for k, v in a.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+    firsts = [a.timings["first_token_ms"] for a in parts if "first_token_ms" in a.timings]
+    if firsts:
+        timings["first_token_ms"] = firsts[0]
+    notes = [f"part {i}: {n}" for i, a in enumerate(parts, start=1) for n in a.notes]
+    base = parts[0]
+    record = dict(question=question, language=language.code, dominant_language=language.dominant,
+                  answerer=base.answerer, timings=timings, id=base.id, notes=notes, search=search)
+    if all(a.refused for a in parts):
+        return Answer(answer=refusal(language.dominant), refused=True, citations=[], **record)
+    pool: list[Citation] = []  # every part's citations, numbered 1.. in part order
+    texts: list[str] = []
+    for a in parts:
+        offset = len(pool)
+        pool += a.citations
+        texts.append(_MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", a.answer).strip())
+    match = re.match(r"^[^:：。.]{1,30}[:：]\s*", texts[0])
+    lead = match.group(0) if match else ""
+    if lead:
+        texts = [t[len(lead.strip()):].strip() if t.startswith(lead.strip()) else t for t in texts]
+    text = lead + drop_repeated_sentences(("" if language.dominant == "zh" else " ").join(texts))
+    # Renumber by first use; a source cited by two parts keeps one number.
+    number: dict[tuple[str, str], int] = {}
+    citations: list[Citation] = []
+
+    def renumber(m: re.Match[str]) -> str:
+        c = pool[int(m.group(1)) - 1]
+        if (c.chunk_id, c.text) not in number:
+            number[(c.chunk_id, c.text)] = len(number) + 1
+            citations.append(replace(c, n=len(number)))
+        return f"[{number[(c.chunk_id, c.text)]}]"
+
+    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", _MARKER.sub(renumber, text))
+    return Answer(answer=text, refused=False, citations=citations, **record)
+
+
+def drop_repeated_sentences(text: str) -> str:
+    """``text`` without sentences that repeat an earlier one (markers and punctuation ignored): a small
+    model sometimes loops on one sentence, and two parts of a question may quote the same statement."""
+    seen: set[str] = set()
+    keep = []
+    sentences = split_answer_sentences(text)
+    for sentence in sentences:
+        key = re.sub(r"[\W_]+", "", _MARKER.sub("", sentence)).lower()
+        if key and key in seen:
+            continue
+        seen.add(key)
+        keep.append(sentence)
+    if len(keep) == len(sentences):
+        return text
+    return ("" if re.search(r"[\u4e00-\u9fff]", text) else " ").join(keep)

@@ -7,7 +7,7 @@ import time
 from typing import Iterator, Protocol
 
 from . import guards
-from .answer import Answer, refusal, resolve_citations, years_unsupported
+from .answer import Answer, drop_repeated_sentences, merge_answers, refusal, resolve_citations, years_unsupported
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
@@ -35,6 +35,32 @@ class Answerer(Protocol):
                  history: History | None = None, notes: list[str] | None = None) -> Iterator[str]: ...
 
 
+# Where one question asks two or three things: after a question mark, or before ", and what/who/…".
+# Each part is answered on its own evidence, so a small model cannot drop the second part (it did:
+# "经开区有多少外资企业？2024年实际使用外资多少？" got only the first figure).
+_PART_END = re.compile(r"(?<=[？?])\s*(?=\S)|,?\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)",
+                       re.IGNORECASE)
+MAX_PARTS = 3
+
+
+def split_question(question: str) -> list[str]:
+    """The parts of a question that asks several things, or ``[question]``. Parts shorter than four
+    characters stay with the part before them ("是什么？为何？" is one question)."""
+    parts: list[str] = []
+    for piece in _PART_END.split(question):
+        piece = (piece or "").strip()
+        if not piece:
+            continue
+        if parts and len(re.sub(r"\W", "", piece)) < 4:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    if len(parts) < 2 or len(parts) > MAX_PARTS:
+        return [question]
+    return [(p[0].upper() + p[1:]) if p[-1] in "？?" else p + ("？" if re.search(r"[\u4e00-\u9fff]", p) else "?")
+            for p in parts]
+
+
 def retrieval_query(question: str, history: History | None, max_chars: int = 2000) -> str:
     """The text to search for: the question, joined to the previous one when it refers back to it
     (the previous one cut so that the whole stays within ``max_chars``)."""
@@ -60,8 +86,24 @@ class Pipeline:
 
         Raises ``InputError`` for an empty or oversized question before doing any work.
         """
-        t0 = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
+        parts = split_question(question)
+        if len(parts) == 1:
+            yield from self._stream_one(question, history, id)
+            return
+        answers: list[Answer] = []
+        for i, part in enumerate(parts):
+            for item in self._stream_one(part, history, id):
+                if isinstance(item, Answer):
+                    answers.append(item)
+                else:
+                    yield item
+            if i < len(parts) - 1:
+                yield "" if detect_language(question).dominant == "zh" else " "
+        yield merge_answers(question, answers, self.retriever.search(question, self.settings.top_k))
+
+    def _stream_one(self, question: str, history: History | None, id: object) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
         result = self.retriever.search(retrieval_query(question, history, self.settings.max_question_chars),
                                        self.settings.top_k)
         evidence = self.ranker.rank(result)[: self.settings.max_sources]
@@ -126,6 +168,10 @@ class Pipeline:
                 return "".join(self._fallback.generate(question, language, evidence, history)), notes
             text = retry
             notes.append(f"regenerated after: {', '.join(verdict.problems)}")
+        deduped = drop_repeated_sentences(text)
+        if deduped != text:
+            notes.append("dropped repeated sentences")
+            text = deduped
         text, self_notes = guards.drop_self_talk(text, evidence)
         text, citation_notes = guards.fix_citations(text, evidence, self.retriever.embedder)
         return text, notes + self_notes + citation_notes

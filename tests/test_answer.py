@@ -5,7 +5,8 @@ import json
 import pytest
 
 from rag.errors import InputError
-from rag.pipeline import Pipeline, retrieval_query
+from rag.answer import drop_repeated_sentences
+from rag.pipeline import Pipeline, retrieval_query, split_question
 from tests.conftest import run_cli
 
 
@@ -91,3 +92,42 @@ def test_cli_ask_json_and_batch(corpus_index, tmp_path):
     assert [x["id"] for x in lines] == [1, 2] and "Zheng Quan Ri Bao" in lines[0]["answer"] and "error" in lines[1]
     out = run_cli("--index-dir", str(corpus_index.index_dir), "ask", "x" * 50_000)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "50,000" in out.stderr
+
+
+@pytest.mark.parametrize("q,parts", [
+    ("经开区有多少外资企业？2024年实际使用外资多少？", ["经开区有多少外资企业？", "2024年实际使用外资多少？"]),
+    ("Who supports pollution reduction standards, and who promotes a better business environment?",
+     ["Who supports pollution reduction standards?", "Who promotes a better business environment?"]),
+    ("是什么？为何？", ["是什么？为何？"]),  # a part under four characters stays with the one before
+    ("Tell me about research and development", ["Tell me about research and development"]),
+    ("生态环境部和市场监管总局分别将做什么？", ["生态环境部和市场监管总局分别将做什么？"]),
+    ("A? B is what? C is what? D is what?", ["A? B is what? C is what? D is what?"]),  # over three parts: as asked
+])
+def test_split_question(q, parts):
+    assert split_question(q) == parts
+
+
+def test_two_part_question_answers_both_parts_with_one_source_list(pipeline):
+    a = pipeline.ask("Who supports pollution reduction standards, and who promotes a better business environment?")
+    assert "Ecology and Environment" in a.answer and "Market Supervision" in a.answer
+    assert a.answer.count("According to the documents") == 1
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    assert {c.chunk_id.split("#")[1] for c in a.citations} >= {"g3", "g4"}
+    assert a.search is not None and a.search.query.startswith("Who supports")
+
+
+def test_two_parts_citing_one_statement_quote_it_once(pipeline):
+    a = pipeline.ask("经开区有多少外资企业？2024年实际使用外资多少？")
+    assert a.answer.count("60,000 foreign-funded") == 1 and a.answer.count("根据文档") == 1
+    assert len(a.citations) == 1 and a.citations[0].refs == [2]
+
+
+def test_partly_answerable_question_says_which_part_has_no_answer(pipeline):
+    a = pipeline.ask("经开区有多少外资企业？2023年的税收收入是多少？")
+    assert not a.refused and "6万" in a.answer and "文档中没有找到相关信息。" in a.answer
+
+
+def test_repeated_sentences_are_dropped():
+    looped = "总额为10.7万亿元[1]。债券可以用来支持建设[2]。债券可以用来支持建设[2]。债券可以用来支持建设[3]"
+    assert drop_repeated_sentences(looped) == "总额为10.7万亿元[1]。债券可以用来支持建设[2]。"
+    assert drop_repeated_sentences("A is one [1]. B is two [2].") == "A is one [1]. B is two [2]."
