@@ -41,6 +41,10 @@ class Answerer(Protocol):
 _PART_END = re.compile(r"(?<=[？?])\s*(?=\S)|,?\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)",
                        re.IGNORECASE)
 MAX_PARTS = 3
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# "A和B分别…" (respectively) asks the same of two things: "生态环境部和市场监管总局分别将做什么？"
+# is answered as "生态环境部将做什么？" and "市场监管总局将做什么？".
+_RESPECTIVELY = re.compile(r"^(?P<a>[^，,；;？?]{1,20}?)(?:和|与|及)(?P<b>[^，,；;？?]{1,20}?)分别(?P<rest>.+)$")
 
 
 def split_question(question: str) -> list[str]:
@@ -52,13 +56,18 @@ def split_question(question: str) -> list[str]:
         if not piece:
             continue
         if parts and len(re.sub(r"\W", "", piece)) < 4:
-            parts[-1] = f"{parts[-1]} {piece}"
+            parts[-1] += piece if _CJK.search(piece) else f" {piece}"
         else:
             parts.append(piece)
+    parts = [q for p in parts for q in _respectively(p)]
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return [question]
-    return [(p[0].upper() + p[1:]) if p[-1] in "？?" else p + ("？" if re.search(r"[\u4e00-\u9fff]", p) else "?")
-            for p in parts]
+    return [p[0].upper() + p[1:] + ("" if p[-1] in "？?" else "？" if _CJK.search(p) else "?") for p in parts]
+
+
+def _respectively(part: str) -> list[str]:
+    m = _RESPECTIVELY.match(part)
+    return [m["a"] + m["rest"], m["b"] + m["rest"]] if m else [part]
 
 
 def retrieval_query(question: str, history: History | None, max_chars: int = 2000) -> str:

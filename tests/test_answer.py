@@ -100,7 +100,8 @@ def test_cli_ask_json_and_batch(corpus_index, tmp_path):
      ["Who supports pollution reduction standards?", "Who promotes a better business environment?"]),
     ("是什么？为何？", ["是什么？为何？"]),  # a part under four characters stays with the one before
     ("Tell me about research and development", ["Tell me about research and development"]),
-    ("生态环境部和市场监管总局分别将做什么？", ["生态环境部和市场监管总局分别将做什么？"]),
+    ("生态环境部和市场监管总局分别将做什么？", ["生态环境部将做什么？", "市场监管总局将做什么？"]),
+    ("生态环境部和市场监管总局将做什么？", ["生态环境部和市场监管总局将做什么？"]),
     ("A? B is what? C is what? D is what?", ["A? B is what? C is what? D is what?"]),  # over three parts: as asked
 ])
 def test_split_question(q, parts):

@@ -74,6 +74,8 @@ def test_gold_set_shape():
     assert by(lambda i: not i.answerable) >= 10
     assert by(lambda i: len(i.chunks) >= 2) >= 3 and by(lambda i: any(c.endswith("#headline") for c in i.chunks)) >= 4
     assert all(i.key_facts and i.chunks for i in items if i.answerable)
+    # Each reference answer states its own key facts (zh-17's "国家市场监督管理总局" once missed "市场监管").
+    assert [i.id for i in items if i.answerable and key_fact_recall(i.answer, i.key_facts) < 1] == []
 
 
 def test_bad_gold_line_is_named(tmp_path):
