@@ -132,3 +132,29 @@ def test_repeated_sentences_are_dropped():
     looped = "总额为10.7万亿元[1]。债券可以用来支持建设[2]。债券可以用来支持建设[2]。债券可以用来支持建设[3]"
     assert drop_repeated_sentences(looped) == "总额为10.7万亿元[1]。债券可以用来支持建设[2]。"
     assert drop_repeated_sentences("A is one [1]. B is two [2].") == "A is one [1]. B is two [2]."
+
+
+@pytest.mark.parametrize("q", ["How many national-level economic and technological development zones are there?",
+                               "全国共有多少个国家级经开区？"])
+def test_quantity_question_quotes_the_statement_with_the_figure(pipeline, q):
+    # The work-plan statement (no figure) ranks first for both; the answer must quote the "232" one.
+    a = pipeline.ask(q)
+    assert "232" in a.answer and all(c.refs == [2] for c in a.citations), a.answer
+
+
+def test_merge_answers_renumbers_shared_sources_and_keeps_a_refused_part():
+    from rag.answer import Answer, Citation, merge_answers
+
+    def cite(n, chunk, text):
+        return Citation(n=n, doc_id="d", chunk_id=chunk, group=1, refs=[n], text=text)
+
+    one = Answer("A?", "en", "A is 1 [1]. B is 2 [2].", False, [cite(1, "d#g1", "a"), cite(2, "d#g2", "b")], "llm",
+                 {"total_ms": 10.0, "first_token_ms": 4.0})
+    two = Answer("C?", "en", "C is 3 [1], as B is 2 [2].", False, [cite(1, "d#g3", "c"), cite(2, "d#g2", "b")], "llm",
+                 {"total_ms": 5.0, "first_token_ms": 3.0})
+    none = Answer("D?", "en", "The documents do not contain this information.", True, [], "llm", {"total_ms": 1.0})
+    m = merge_answers("A? C? D?", [one, two, none])
+    assert m.answer == "A is 1 [1]. B is 2 [2]. C is 3 [3], as B is 2 [2]. The documents do not contain this information."
+    assert [(c.n, c.chunk_id) for c in m.citations] == [(1, "d#g1"), (2, "d#g2"), (3, "d#g3")]
+    assert not m.refused and m.timings == {"total_ms": 16.0, "first_token_ms": 4.0}
+    assert merge_answers("D? D?", [none, none]).refused
