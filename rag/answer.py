@@ -8,7 +8,7 @@ from typing import Any
 
 from .documents import REF_MARKER
 from .evidence import Evidence
-from .language import detect_language
+from .language import detect_language, has_han
 
 REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
 
@@ -79,7 +79,7 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, list[Ci
         return f"[{order[n]}]"
 
     out = _MARKER.sub(renumber, text)
-    out = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", out)  # "[1][1]" -> "[1]"
+    out = collapse_markers(out)
     out = re.sub(r"[ \t]+([。，；：！？.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", out)).strip()
     citations = []
     for original, n in sorted(order.items(), key=lambda x: x[1]):
@@ -117,6 +117,16 @@ def split_answer_sentences(text: str) -> list[str]:
     return merged
 
 
+def join_sentences(sentences: list[str], like: str) -> str:
+    """Sentences joined as ``like`` joins them: directly in Chinese text, with a space otherwise."""
+    return ("" if has_han(like) else " ").join(sentences)
+
+
+def collapse_markers(text: str) -> str:
+    """``[1][1]`` or ``[1] [1]`` becomes ``[1]``."""
+    return re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
+
+
 def answer_language(text: str) -> str:
     """Dominant language of an answer's own words: quoted evidence and markers are not counted."""
     own = _MARKER.sub(" ", _QUOTED.sub(" ", text))
@@ -132,37 +142,45 @@ def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
     return sorted(years - seen)
 
 
-def merge_answers(question: str, parts: list[Answer], search: Any = None) -> Answer:
-    """One answer to a question asked in parts: the parts' texts joined, their citations renumbered
-    into one list (a source two parts cite keeps one number). Refused only when every part is; a
-    part the documents cannot answer keeps its refusal sentence, so the reader sees which part.
-    A sentence or lead-in ("根据文档：") already given by an earlier part is not repeated."""
+def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = None, leads: tuple[str, ...] = ()) -> Answer:
+    """One answer to a question asked in parts (``(part, answer)`` pairs): the texts joined, their
+    citations renumbered into one list (a source two parts cite keeps one number). Refused only
+    when every part is; a refused part says which part the documents do not answer. A sentence an
+    earlier part already gave, or a repeated lead-in from ``leads`` ("根据文档："), is not repeated."""
     language = detect_language(question)
+    answers = [a for _, a in parts]
     timings: dict[str, float] = {}
-    for a in parts:
+    for a in answers:
         for k, v in a.timings.items():
             timings[k] = timings.get(k, 0.0) + v
-    firsts = [a.timings["first_token_ms"] for a in parts if "first_token_ms" in a.timings]
-    if firsts:
-        timings["first_token_ms"] = firsts[0]
-    notes = [f"part {i}: {n}" for i, a in enumerate(parts, start=1) for n in a.notes]
-    base = parts[0]
+    # The first token came from the first part that produced text, after the parts before it ended.
+    before = 0.0
+    for a in answers:
+        if "first_token_ms" in a.timings:
+            timings["first_token_ms"] = before + a.timings["first_token_ms"]
+            break
+        before += a.timings.get("total_ms", 0.0)
+    notes = [f"part {i}: {n}" for i, a in enumerate(answers, start=1) for n in a.notes]
     record = dict(question=question, language=language.code, dominant_language=language.dominant,
-                  answerer=base.answerer, timings=timings, id=base.id, notes=notes, search=search)
-    if all(a.refused for a in parts):
+                  answerer=answers[0].answerer, timings=timings, id=answers[0].id, notes=notes, search=search)
+    if all(a.refused for a in answers):
         return Answer(answer=refusal(language.dominant), refused=True, citations=[], **record)
     pool: list[Citation] = []  # every part's citations, numbered 1.. in part order
     texts: list[str] = []
-    for a in parts:
+    led = False
+    for part, a in parts:
+        if a.refused:
+            texts.append(part_refusal(part, language.dominant))
+            continue
         offset = len(pool)
         pool += a.citations
-        texts.append(_MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", a.answer).strip())
-    match = re.match(r"^[^:：。.]{1,30}[:：]\s*", texts[0])
-    lead = match.group(0) if match else ""
-    if lead:
-        texts = [t[len(lead.strip()):].strip() if t.startswith(lead.strip()) else t for t in texts]
-    text = lead + drop_repeated_sentences(("" if language.dominant == "zh" else " ").join(texts))
-    # Renumber by first use; a source cited by two parts keeps one number.
+        text = _MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", a.answer).strip()
+        lead = next((c for c in leads if text.startswith(c)), "")
+        if lead and led:
+            text = text[len(lead):].strip()
+        led = led or bool(lead)
+        texts.append(text)
+    text = drop_repeated_sentences(join_sentences(texts, question), ignore=leads)
     number: dict[tuple[str, str], int] = {}
     citations: list[Citation] = []
 
@@ -173,22 +191,29 @@ def merge_answers(question: str, parts: list[Answer], search: Any = None) -> Ans
             citations.append(replace(c, n=len(number)))
         return f"[{number[(c.chunk_id, c.text)]}]"
 
-    text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", _MARKER.sub(renumber, text))
-    return Answer(answer=text, refused=False, citations=citations, **record)
+    return Answer(answer=collapse_markers(_MARKER.sub(renumber, text)), refused=False, citations=citations, **record)
 
 
-def drop_repeated_sentences(text: str) -> str:
-    """``text`` without sentences that repeat an earlier one (markers and punctuation ignored): a small
-    model sometimes loops on one sentence, and two parts of a question may quote the same statement."""
+def part_refusal(part: str, language: str) -> str:
+    """The refusal for one part of a question, naming the part."""
+    topic = part.rstrip("？?。. ")
+    if language == "zh":
+        return f"关于“{topic}”，文档中没有找到相关信息。"
+    return f"On “{topic}”: the documents do not contain this information."
+
+
+def drop_repeated_sentences(text: str, ignore: tuple[str, ...] = ()) -> str:
+    """``text`` without sentences that repeat an earlier one (markers, punctuation and a leading
+    phrase from ``ignore`` disregarded): a small model sometimes loops on one sentence, and two
+    parts of a question may quote the same statement."""
     seen: set[str] = set()
     keep = []
     sentences = split_answer_sentences(text)
     for sentence in sentences:
-        key = re.sub(r"[\W_]+", "", _MARKER.sub("", sentence)).lower()
+        bare = next((sentence[len(p):] for p in ignore if sentence.startswith(p)), sentence)
+        key = re.sub(r"[\W_]+", "", _MARKER.sub("", bare)).lower()
         if key and key in seen:
             continue
         seen.add(key)
         keep.append(sentence)
-    if len(keep) == len(sentences):
-        return text
-    return ("" if re.search(r"[\u4e00-\u9fff]", text) else " ").join(keep)
+    return text if len(keep) == len(sentences) else join_sentences(keep, text)

@@ -12,6 +12,8 @@ from .evidence import Evidence
 from .figures import large_figures, parse_figures, to_chinese
 from .records import Language
 
+#: How an extractive answer begins, by language.
+LEADS = ("根据文档：", "According to the documents: ")
 #: A second statement is quoted when it scores within this cosine of the best one.
 SECOND_STATEMENT_MARGIN = 0.04
 #: A question asking for a quantity leads with the best of the top three statements that states a
@@ -32,16 +34,17 @@ class ExtractiveAnswerer:
         if not evidence:
             return []
         best = evidence[0].similarity
-        # For a quantity question only statements that state a figure are quoted, if one is close.
-        numeric = _ASKS_QUANTITY.search(question) and next(
-            (i for i, e in enumerate(evidence[:3]) if e.similarity >= best - QUANTITY_MARGIN and parse_figures(e.statement.text)),
-            None)
+        # For a quantity question only statements that state a quantity are quoted, if one is close.
+        numeric = None
+        if _ASKS_QUANTITY.search(question):
+            numeric = next((i for i, e in enumerate(evidence[:3])
+                            if e.similarity >= best - QUANTITY_MARGIN and states_quantity(e.statement.text)), None)
         first = numeric or 0
         chosen = [first]
         for i, e in enumerate(evidence[:3]):
             if i != first and e.similarity >= best - SECOND_STATEMENT_MARGIN \
                     and e.statement.text != evidence[first].statement.text \
-                    and (numeric is None or parse_figures(e.statement.text)):
+                    and (numeric is None or states_quantity(e.statement.text)):
                 chosen.append(i)
                 break
         return chosen
@@ -57,10 +60,19 @@ class ExtractiveAnswerer:
                 text = evidence[i].statement.text
                 gloss = _chinese_figures(text) if evidence[i].chunk.lang != "zh" else ""
                 parts.append(f"“{text}”{gloss}[{i + 1}]")
-            yield "根据文档：" + "；".join(parts) + "。"
+            yield LEADS[0] + "；".join(parts) + "。"
         else:
             parts = [f"{evidence[i].statement.text.rstrip('.')} [{i + 1}]." for i in chosen]
-            yield "According to the documents: " + " ".join(parts)
+            yield LEADS[1] + " ".join(parts)
+
+
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def states_quantity(text: str) -> bool:
+    """Whether ``text`` states a figure other than a date or a bare year."""
+    return any(f.unit or not (1900 <= f.value <= 2100 and f.value.is_integer())
+               for f in parse_figures(_DATE.sub(" ", text)))
 
 
 def _chinese_figures(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answer import answer_language, cited_numbers, split_answer_sentences
+from .answer import answer_language, cited_numbers, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
 from .figures import parse_figures, unsupported_figures
@@ -99,8 +99,7 @@ def drop_self_talk(text: str, evidence: list[Evidence]) -> tuple[str, list[str]]
     keep = [s for s in sentences if not any(m.lower() not in sources for m in _SELF_TALK.findall(s))]
     if len(keep) == len(sentences):
         return text, []
-    joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
-    return joiner.join(keep), [f"dropped {len(sentences) - len(keep)} sentence(s) about the system prompt or mode"]
+    return join_sentences(keep, text), [f"dropped {len(sentences) - len(keep)} sentence(s) about the system prompt or mode"]
 
 
 def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder) -> tuple[str, list[str]]:
@@ -138,8 +137,7 @@ def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder) -> tu
         marks = "".join(f"[{n}]" for n in dict.fromkeys(keep))
         sep = "" if re.search(r"[\u4e00-\u9fff]$", body) or not marks else " "
         out.append(f"{body}{sep}{marks}{tail.group(0) if tail else ''}")
-    joiner = "" if re.search(r"[\u4e00-\u9fff]", text) else " "
-    return joiner.join(out), notes
+    return join_sentences(out, text), notes
 
 
 def _figure_bonus(sentence: str, e: Evidence) -> float:

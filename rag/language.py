@@ -16,6 +16,16 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+def has_han(text: str) -> bool:
+    """Whether ``text`` contains a Chinese character."""
+    return _HAN.search(text) is not None
+
+
+def han_count(text: str) -> int:
+    """How many Chinese characters ``text`` has."""
+    return len(_HAN.findall(text))
+
+
 def cjk_ratio(text: str) -> float:
     """Share of Han characters among Han characters plus Latin words (a word weighs like 1.5 characters)."""
     han = len(_HAN.findall(text))

@@ -11,8 +11,8 @@ from .answer import Answer, drop_repeated_sentences, merge_answers, refusal, res
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
-from .extractive import ExtractiveAnswerer
-from .language import detect_language
+from .extractive import LEADS, ExtractiveAnswerer
+from .language import detect_language, han_count, has_han
 from .prompts import RETRY_NOTE
 from .records import Language
 from .retrieval import Retriever, clean_question
@@ -35,34 +35,45 @@ class Answerer(Protocol):
                  history: History | None = None, notes: list[str] | None = None) -> Iterator[str]: ...
 
 
-# Where one question asks two or three things: after a question mark, or before ", and what/who/…".
-# Each part is answered on its own evidence, so a small model cannot drop the second part (it did:
+# Where one question asks two or three things: after a question mark that ends a sentence (an ASCII
+# "?" followed by a space; a "？" not inside quotes), or before ", and what/who/…". Each part is
+# answered on its own evidence, so a small model cannot drop the second part (it did:
 # "经开区有多少外资企业？2024年实际使用外资多少？" got only the first figure).
-_PART_END = re.compile(r"(?<=[？?])\s*(?=\S)|,?\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)",
-                       re.IGNORECASE)
+_PART_END = re.compile(r"(?<=\?)\s+(?=\S)|(?<=？)(?![”’」』）)\"'])\s*(?=\S)"
+                       r"|,\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)", re.IGNORECASE)
 MAX_PARTS = 3
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # "A和B分别…" (respectively) asks the same of two things: "生态环境部和市场监管总局分别将做什么？"
-# is answered as "生态环境部将做什么？" and "市场监管总局将做什么？".
-_RESPECTIVELY = re.compile(r"^(?P<a>[^，,；;？?]{1,20}?)(?:和|与|及)(?P<b>[^，,；;？?]{1,20}?)分别(?P<rest>.+)$")
+# is answered as "生态环境部将做什么？" and "市场监管总局将做什么？". A and B must be short plain
+# names (no 的, 、 or a second 和), otherwise the question stays whole.
+_PLAIN = r"[^，,；;？?、的和与及\s]{2,12}"
+_RESPECTIVELY = re.compile(rf"^(?P<a>{_PLAIN})(?:和|与|及)(?P<b>{_PLAIN})分别(?P<rest>.+)$")
 
 
 def split_question(question: str) -> list[str]:
-    """The parts of a question that asks several things, or ``[question]``. Parts shorter than four
-    characters stay with the part before them ("是什么？为何？" is one question)."""
+    """The parts of a question that asks several things, or ``[question]``. A piece too short to be
+    a question of its own ("为何？", "When?", "Really?") stays with its neighbour."""
     parts: list[str] = []
+    pending = ""  # a short first piece, joined to the next one
     for piece in _PART_END.split(question):
         piece = (piece or "").strip()
         if not piece:
             continue
-        if parts and len(re.sub(r"\W", "", piece)) < 4:
-            parts[-1] += piece if _CJK.search(piece) else f" {piece}"
-        else:
-            parts.append(piece)
+        if _too_short(piece):
+            if parts:
+                parts[-1] += piece if has_han(piece) else f" {piece}"
+            else:
+                pending += piece if has_han(piece) else f"{piece} "
+            continue
+        parts.append(pending + piece)
+        pending = ""
     parts = [q for p in parts for q in _respectively(p)]
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return [question]
-    return [p[0].upper() + p[1:] + ("" if p[-1] in "？?" else "？" if _CJK.search(p) else "?") for p in parts]
+    return [p[0].upper() + p[1:] + ("" if p[-1] in "？?" else "？" if has_han(p) else "?") for p in parts]
+
+
+def _too_short(piece: str) -> bool:
+    return han_count(piece) < 4 if has_han(piece) else len(re.findall(r"\w+", piece)) < 3
 
 
 def _respectively(part: str) -> list[str]:
@@ -100,16 +111,27 @@ class Pipeline:
         if len(parts) == 1:
             yield from self._stream_one(question, history, id)
             return
-        answers: list[Answer] = []
-        for i, part in enumerate(parts):
-            for item in self._stream_one(part, history, id):
+        # The whole question's retrieval is what the answer's retrieval view and the eval show.
+        t0 = time.perf_counter()
+        whole = self.retriever.search(retrieval_query(question, history, self.settings.max_question_chars),
+                                      self.settings.top_k)
+        search_ms = (time.perf_counter() - t0) * 1000
+        answers: list[tuple[str, Answer]] = []
+        joiner = "" if has_han(question) else " "
+        for part in parts:
+            # A later part may refer back to the one before it ("…？它的目标是什么？").
+            context = (history or []) + [(p, a.answer) for p, a in answers[-1:]]
+            if answers:
+                yield joiner
+            for item in self._stream_one(part, context, id):
                 if isinstance(item, Answer):
-                    answers.append(item)
+                    answers.append((part, item))
                 else:
                     yield item
-            if i < len(parts) - 1:
-                yield "" if detect_language(question).dominant == "zh" else " "
-        yield merge_answers(question, answers, self.retriever.search(question, self.settings.top_k))
+        merged = merge_answers(question, answers, whole, leads=LEADS)
+        merged.timings["retrieve_ms"] = merged.timings.get("retrieve_ms", 0.0) + search_ms
+        merged.timings["total_ms"] = merged.timings.get("total_ms", 0.0) + search_ms
+        yield merged
 
     def _stream_one(self, question: str, history: History | None, id: object) -> Iterator[str | Answer]:
         t0 = time.perf_counter()

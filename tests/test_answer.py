@@ -102,7 +102,14 @@ def test_cli_ask_json_and_batch(corpus_index, tmp_path):
     ("Tell me about research and development", ["Tell me about research and development"]),
     ("生态环境部和市场监管总局分别将做什么？", ["生态环境部将做什么？", "市场监管总局将做什么？"]),
     ("生态环境部和市场监管总局将做什么？", ["生态环境部和市场监管总局将做什么？"]),
-    ("A? B is what? C is what? D is what?", ["A? B is what? C is what? D is what?"]),  # over three parts: as asked
+    ("What is A? What is B? What is C? What is D?", ["What is A? What is B? What is C? What is D?"]),  # over three: as asked
+    ("What is at https://example.com/page?id=3 and who wrote it?", ["What is at https://example.com/page?id=3 and who wrote it?"]),
+    ("他说“为什么？”是什么意思？", ["他说“为什么？”是什么意思？"]),
+    ("Who and what drove growth?", ["Who and what drove growth?"]),
+    ("真的吗？经开区有多少外资企业？", ["真的吗？经开区有多少外资企业？"]),
+    ("What is the plan? When?", ["What is the plan? When?"]),
+    ("中华人民共和国和俄罗斯分别签署了什么？", ["中华人民共和国和俄罗斯分别签署了什么？"]),
+    ("2023年和2024年的实际使用外资分别是多少？", ["2023年和2024年的实际使用外资分别是多少？"]),
 ])
 def test_split_question(q, parts):
     assert split_question(q) == parts
@@ -153,8 +160,11 @@ def test_merge_answers_renumbers_shared_sources_and_keeps_a_refused_part():
     two = Answer("C?", "en", "C is 3 [1], as B is 2 [2].", False, [cite(1, "d#g3", "c"), cite(2, "d#g2", "b")], "llm",
                  {"total_ms": 5.0, "first_token_ms": 3.0})
     none = Answer("D?", "en", "The documents do not contain this information.", True, [], "llm", {"total_ms": 1.0})
-    m = merge_answers("A? C? D?", [one, two, none])
-    assert m.answer == "A is 1 [1]. B is 2 [2]. C is 3 [3], as B is 2 [2]. The documents do not contain this information."
+    m = merge_answers("A? C? D?", [("A?", one), ("C?", two), ("D?", none)])
+    assert m.answer == "A is 1 [1]. B is 2 [2]. C is 3 [3], as B is 2 [2]. On “D”: the documents do not contain this information."
     assert [(c.n, c.chunk_id) for c in m.citations] == [(1, "d#g1"), (2, "d#g2"), (3, "d#g3")]
     assert not m.refused and m.timings == {"total_ms": 16.0, "first_token_ms": 4.0}
-    assert merge_answers("D? D?", [none, none]).refused
+    # A refused first part: the first token came after it ended.
+    late = merge_answers("D? A?", [("D?", none), ("A?", one)])
+    assert late.timings["first_token_ms"] == 5.0 and late.answer.startswith("On “D”: the documents")
+    assert merge_answers("D? D?", [("D?", none), ("D?", none)]).refused
