@@ -10,6 +10,11 @@ from .records import Chunk, Document, Statement
 
 HEADLINE_GROUP = -1
 
+#: Raised whenever chunking changes what a document's chunks say (2: the publisher line is labelled
+#: 发布媒体). The indexer re-chunks documents indexed under another version on its next run, so an
+#: existing index picks the change up without `--rebuild`.
+CHUNKING_VERSION = 2
+
 
 def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
     """How a chunk is named to readers: "Group 1: …", "Core Viewpoint", "Headline", "Passage 2: …"."""

@@ -48,7 +48,7 @@ class IndexReport:
 
 def _doc_entry(doc: Document, chunks: list[Chunk]) -> dict[str, object]:
     return {"title": doc.title, "lang": doc.lang, "kind": doc.kind, "source": doc.source, "date": doc.date,
-            "path": doc.path, "content_hash": doc.content_hash, "chunks": len(chunks)}
+            "path": doc.path, "content_hash": doc.content_hash, "chunks": len(chunks), "chunking": CHUNKING_VERSION}
 
 
 def _load_existing(settings: Settings, rebuild: bool) -> tuple[store.Manifest | None, list[Chunk], np.ndarray]:
@@ -62,7 +62,7 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
                     rebuild: bool = False, progress: bool = True) -> IndexReport:
     """Add or update ``docs`` in the index at ``settings.index_dir``.
 
-    Unchanged documents (same id and content hash) are not re-embedded; a document whose content
+    Unchanged documents (same id, content hash and chunking version) are not re-embedded; a document whose content
     equals another indexed document's is skipped as a duplicate. With ``rebuild`` the existing index
     is ignored and replaced (only once the new one is complete).
     """
@@ -75,7 +75,7 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
         replaced: set[str] = set()
         for doc in docs:
             entry = known.get(doc.doc_id)
-            if entry and entry["content_hash"] == doc.content_hash:
+            if entry and entry["content_hash"] == doc.content_hash and entry.get("chunking", 1) == CHUNKING_VERSION:
                 report.unchanged.append(doc.doc_id)
                 continue
             twin = by_hash.get(doc.content_hash)

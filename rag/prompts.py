@@ -22,7 +22,7 @@ Sources:
 [1] The city's port handled 12.5 million containers in 2023 (12.5 million = 1250万), up 8% on the year before.
 [2] The port authority plans to build a new terminal and to promote the "Blue Harbour - Sail with Us" brand.
 Question: 2023年港口处理了多少集装箱？港务局有什么计划？
-Answer: 2023年该港口处理了1250万个集装箱，同比增长8%[1]。港务局计划建设新码头，并推广“Blue Harbour - Sail with Us”（蓝色港湾）品牌[2]。
+Answer: 2023年该港口处理了1250万个集装箱，同比增长8%[1]。港务局计划建设新码头，并推广“Blue Harbour - Sail with Us”品牌[2]。
 
 Example 2
 Sources:

@@ -46,6 +46,16 @@ def test_incremental_add_update_remove(fresh_settings, embedder, tmp_path):
     r = index_documents(default_documents(s), s, embedder=embedder, progress=False)
     assert r.unchanged == ["etdz-reform-2025-05-27"] and r.embedded == 0 and not r.changed
     assert store.current_generation(s.index_dir) == gen1
+    # Indexed by an older chunker (no "chunking" in its entry): re-chunked and re-embedded once.
+    manifest_path = gen1 / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["documents"]["etdz-reform-2025-05-27"]["chunking"]
+    manifest_path.write_text(json.dumps(manifest))
+    r = index_documents(default_documents(s), s, embedder=embedder, progress=False)
+    assert r.updated == ["etdz-reform-2025-05-27"] and r.embedded == 6
+    assert "发布媒体" in next(c.text for c in store.open_index(s.index_dir).chunks[:] if c.chunk_id.endswith("#headline"))
+    r = index_documents(default_documents(s), s, embedder=embedder, progress=False)
+    assert r.unchanged == ["etdz-reform-2025-05-27"] and r.embedded == 0
     # A new document: only its chunks are embedded; old vectors are kept bit for bit.
     docs = tmp_path / "docs"
     write_doc(docs, "green.md", "# 绿色低碳\n\n经开区将建设碳足迹管理体系，支持重点行业减污降碳标准。\n\n第二段：推动清洁能源使用。\n")
