@@ -275,7 +275,7 @@ def run_dense(base: Settings, work: Path, n: int, runs: int) -> list[Figure]:
                               f"nlist {info['nlist']}, nprobe {info['nprobe']}, build recall@10 {info['recall_at_10']}"))
         figures[-1].peak_rss_mb = own_peak_rss_mb()
         fresh = sample_queries(np.asarray(data.vectors), 100, seed=23)
-        _, exact = faiss.knn(fresh, np.ascontiguousarray(data.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
+        exact, _ = faiss.knn(fresh, np.ascontiguousarray(data.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
         r = recall_at(data.search_index, exact, fresh)
         figures.append(Figure(f"recall@10 of the {info['kind']} index", "recall", r, r, 100,
                               note="100 fresh queries against exact search"))

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import store
-from .chunking import chunk_document
+from .chunking import CHUNKING_VERSION, chunk_document
 from .config import Settings
 from .embedding import Embedder, model_identity
 from .errors import IndexError_

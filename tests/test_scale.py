@@ -59,6 +59,32 @@ def test_small_index_is_exact_large_index_is_approximate_with_recorded_recall(tm
     assert abs(score - float(vecs[p] @ queries[0])) < 1e-4
 
 
+def test_recall_counts_tied_copies_of_repeated_texts(tmp_path):
+    # Each vector ten times, as when a corpus repeats passages (the 100k synthetic corpus holds
+    # 10,445 distinct windows): the exact top 10 is all ties, and any copy is a right answer.
+    _, base = synthetic(400)
+    vecs = np.repeat(base, 10, axis=0)
+    chunks, _ = synthetic(len(vecs))
+    store.write_index(tmp_path, manifest(64), chunks, vecs, ann_threshold=1000)
+    info = store.open_index(tmp_path).manifest.search
+    assert info["kind"] == "ivf" and info["recall_at_10"] >= store.ANN_MIN_RECALL and info["nprobe"] < info["nlist"]
+
+
+def test_recall_is_measured_by_score_so_any_tied_copy_counts():
+    import faiss
+
+    from rag.ann import recall_at
+    _, base = synthetic(50)
+    vecs = np.ascontiguousarray(np.repeat(base, 20, axis=0))  # each vector 20 times
+    queries = sample_queries(vecs, 20, seed=3)
+    exact_scores, exact_ids = faiss.knn(queries, vecs, 10, metric=faiss.METRIC_INNER_PRODUCT)
+    other_copies = faiss.IndexIDMap(faiss.IndexFlatIP(64))  # the same vectors, ties broken the other way
+    other_copies.add_with_ids(np.ascontiguousarray(vecs[::-1]), np.arange(len(vecs))[::-1].copy())
+    _, ids = other_copies.search(queries, 10)
+    assert not (ids == exact_ids).any()
+    assert recall_at(other_copies, exact_scores, queries) == 1.0
+
+
 def test_chunks_are_read_on_demand(tmp_path):
     chunks, vecs = synthetic(3000)
     store.write_index(tmp_path, manifest(64), chunks, vecs)
