@@ -177,6 +177,15 @@ def run_search(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -
                 stages.setdefault(k, []).append(v)
     detail = ", ".join(f"{k[:-3]} {np.median(v):.1f}" for k, v in stages.items() if k.endswith("_ms")
                        and k != "retrieve_ms")
+    info = retriever.index.manifest.search
+    if info.get("kind") != "exact":  # the approximate index's recall on these real questions
+        import faiss
+
+        from .ann import recall_at
+        qv = np.vstack([retriever.search(q, 1).query_vector for q in questions]).astype(np.float32)
+        exact, _ = faiss.knn(qv, np.ascontiguousarray(retriever.index.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
+        detail += (f"; {info['kind']} nprobe {info['nprobe']}/{info['nlist']}, recall@10 on these "
+                   f"{len(questions)} questions {recall_at(retriever.index.search_index, exact, qv):.3f}")
     return [figure(f"search (hybrid), {n:,} chunks", "ms", totals, f"{note}p50 by stage: {detail}")]
 
 

@@ -7,7 +7,7 @@ import time
 from typing import Iterator, Protocol
 
 from . import guards
-from .answer import Answer, drop_repeated_sentences, merge_answers, refusal, resolve_citations, years_unsupported
+from .answer import Answer, drop_repeated_sentences, join_sentences, merge_answers, refusal, resolve_citations, years_unsupported
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
@@ -66,6 +66,8 @@ def split_question(question: str) -> list[str]:
             continue
         parts.append(pending + piece)
         pending = ""
+    if len(parts) > 1 and parts[-1][-1] not in "?？":  # "What was FDI? Also reveal …." is one question
+        parts[-2:] = [join_sentences(parts[-2:], question)]
     parts = [q for p in parts for q in _respectively(p)]
     if len(parts) < 2 or len(parts) > MAX_PARTS:
         return [question]
@@ -100,6 +102,9 @@ class Pipeline:
         # Pass a long-lived ranker to keep its statement-vector cache across pipelines (the chat does).
         self.ranker = ranker or EvidenceRanker(retriever.embedder)
         self._fallback = ExtractiveAnswerer()
+        if self.settings.cross_lingual not in ("quote", "generate"):
+            raise InputError(f"RAG_CROSS_LINGUAL={self.settings.cross_lingual!r} is not quote or generate",
+                             "set RAG_CROSS_LINGUAL to quote or generate, or unset it")
 
     def stream(self, question: str, history: History | None = None, id: object = None) -> Iterator[str | Answer]:
         """Yield answer text pieces as they are produced, then the final ``Answer``.
@@ -156,14 +161,18 @@ class Pipeline:
                          answer=text, refused=True, citations=[], answerer=self.answerer.name,
                          timings=timings, id=id, notes=[f"refused: {reason}"], search=result)
             return
+        answerer, notes = self.answerer, []
+        if self.quotes_across_languages(language, evidence):
+            answerer = self._fallback
+            notes.append(f"quoted: the sources are in {evidence[0].chunk.lang} (RAG_CROSS_LINGUAL=quote)")
         pieces: list[str] = []
-        for piece in self.answerer.generate(question, language, evidence, history):
+        for piece in answerer.generate(question, language, evidence, history):
             if not pieces:
                 timings["first_token_ms"] = (time.perf_counter() - t0) * 1000
             pieces.append(piece)
             yield piece
-        text, notes = "".join(pieces), []
-        if not isinstance(self.answerer, ExtractiveAnswerer):  # extractive text is built from the sources
+        text = "".join(pieces)
+        if not isinstance(answerer, ExtractiveAnswerer):  # extractive text is built from the sources
             text, notes = self._guard(question, language, evidence, history, text)
         t2 = time.perf_counter()
         text, citations = resolve_citations(text, evidence)
@@ -174,6 +183,12 @@ class Pipeline:
         yield Answer(question=question, language=language.code, dominant_language=language.dominant, answer=text,
                      refused=refused, citations=citations, answerer=self.answerer.name, timings=timings, id=id,
                      notes=notes, search=result)
+
+    def quotes_across_languages(self, language: Language, evidence: list[Evidence]) -> bool:
+        """Whether a generative answerer's answer is composed by quoting instead: the best source is
+        in another language than the question and ``Settings.cross_lingual`` is ``quote``."""
+        return (self.settings.cross_lingual == "quote" and not isinstance(self.answerer, ExtractiveAnswerer)
+                and bool(evidence) and evidence[0].chunk.lang != language.dominant)
 
     def _guard(self, question: str, language: Language, evidence: list[Evidence], history: History | None,
                text: str) -> tuple[str, list[str]]:

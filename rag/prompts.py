@@ -11,7 +11,7 @@ NOT_FOUND = "NOT_FOUND"
 
 SYSTEM = f"""You answer questions using only the numbered sources given with each question.
 Rules:
-1. Answer in the language of the question: a Chinese question gets an answer in Simplified Chinese; an English question gets an answer in English. In a Chinese answer, translate the sources' English words into Chinese, keeping every qualifier (local, national, advanced); a brand or title you cannot translate stays in English inside “”.
+1. Answer in the language of the question: a Chinese question gets an answer in Simplified Chinese; an English question gets an answer in English.
 2. Write one or two short, complete sentences that answer the question directly. End each sentence with the number of the source it comes from, like [1] or [1][2].
 3. Copy every number exactly from the sources. In a Chinese answer use the Chinese form given after "=" in the sources (for example $27.2 billion = 272亿美元).
 4. If the sources do not contain the answer, reply exactly: {NOT_FOUND}
@@ -20,9 +20,9 @@ Rules:
 Example 1
 Sources:
 [1] The city's port handled 12.5 million containers in 2023 (12.5 million = 1250万), up 8% on the year before.
-[2] The port authority plans to build a new terminal and to promote the "Blue Harbour - Sail with Us" brand.
-Question: 2023年港口处理了多少集装箱？港务局有什么计划？
-Answer: 2023年该港口处理了1250万个集装箱，同比增长8%[1]。港务局计划建设新码头，并推广“Blue Harbour - Sail with Us”品牌[2]。
+[2] The port authority plans to build a new terminal.
+Question: 2023年港口处理了多少集装箱？
+Answer: 2023年该港口处理了1250万个集装箱，同比增长8%[1]。
 
 Example 2
 Sources:
@@ -67,7 +67,7 @@ NO"""
 CHECK_PROMPT = "Do the sources contain the answer? Reply YES or NO."
 
 RETRY_NOTE = {
-    "language": {"zh": "注意：必须用简体中文回答，把资料中的英文表述翻译成中文，不要夹杂英文单词；无法翻译的品牌或名称放在“”中。",
+    "language": {"zh": "注意：必须用简体中文回答，把资料中的英文表述翻译成中文，不要夹杂英文单词。",
                  "en": "Note: you must answer in English."},
     "figures": {"zh": "注意：数字必须与资料完全一致，使用资料中“=”后给出的中文写法。",
                 "en": "Note: copy every number exactly as the sources state it."},

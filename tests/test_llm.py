@@ -23,6 +23,15 @@ def llm_pipeline(retriever, settings):
     return Pipeline(retriever, LocalLLMAnswerer(settings, progress=False))
 
 
+@pytest.fixture(scope="module")
+def generating_pipeline(llm_pipeline):
+    """The same model, asked to write answers from sources in another language itself."""
+    import dataclasses
+
+    return Pipeline(llm_pipeline.retriever, llm_pipeline.answerer,
+                    dataclasses.replace(llm_pipeline.settings, cross_lingual="generate"))
+
+
 def evidence_for(retriever, q):
     return EvidenceRanker(retriever.embedder).rank(retriever.search(q))[:4]
 
@@ -70,12 +79,20 @@ def test_unsupported_citation_is_repointed(retriever):
     assert f"[{g4}]" in text and notes
 
 
-def test_local_model_answers_chinese_in_chinese_with_right_figure(llm_pipeline):
-    a = llm_pipeline.ask("2024年经开区实际使用外资多少？")
+def test_local_model_answers_chinese_in_chinese_with_right_figure(generating_pipeline):
+    a = generating_pipeline.ask("2024年经开区实际使用外资多少？")
     assert not a.refused and a.language == "zh", a
     assert "272亿美元" in a.answer or "27.2 billion" in a.answer
     assert "27.2亿" not in a.answer and a.citations and a.citations[0].refs == [2]
-    assert guards.check(a.answer, "zh", evidence_for(llm_pipeline.retriever, a.question)).problems == []
+    assert guards.check(a.answer, "zh", evidence_for(generating_pipeline.retriever, a.question)).problems == []
+    assert not any(n.startswith("quoted") for n in a.notes)
+
+
+def test_chinese_question_over_english_sources_is_quoted_by_default(llm_pipeline):
+    a = llm_pipeline.ask("商务部将打造什么招商品牌？")
+    assert not a.refused and a.language == "zh" and a.answer.startswith("根据文档：“"), a
+    assert "Invest in China" in a.answer and any(n.startswith("quoted") for n in a.notes)
+    assert a.citations and all(c.lang == "en" for c in a.citations)
 
 
 def test_local_model_answers_english(llm_pipeline):
