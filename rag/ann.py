@@ -22,30 +22,58 @@ _ADD_BLOCK = 65_536
 
 
 def sample_queries(vectors: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
-    """Query-like vectors: stored vectors plus as much random noise again, renormalised.
+    """Query-like vectors: stored vectors plus 1.5 times as much random noise, renormalised.
 
-    Their cosine to the vector they came from is about 0.7, like a real question to the passage
-    that answers it, so the recall measured with them reflects real searches rather than exact
-    look-ups of stored vectors.
+    Their cosine to the vector they came from is about 0.55, like a real question to the passage
+    that answers it (0.4–0.6 on the gold set), so the recall measured with them reflects real
+    searches rather than look-ups of stored vectors: with cosine 0.7 the 100k index passed at
+    `nprobe` 2 while the benchmark's real questions found 96.7% of their neighbours.
     """
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(vectors), size=min(count, len(vectors)), replace=False)
     base = np.asarray(vectors[np.sort(picks)], dtype=np.float32)
     noise = rng.standard_normal(base.shape).astype(np.float32)
     noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    q = base + noise
+    q = base + 1.5 * noise
     return np.ascontiguousarray(q / np.linalg.norm(q, axis=1, keepdims=True))
 
 
-def recall_at(approx: Any, exact_scores: np.ndarray, queries: np.ndarray, k: int = 10) -> float:
-    """Mean share of the approximate top ``k`` that belongs in the exact top ``k``: a result counts
-    when it scores at least the exact ``k``-th score. Compared by score, not by id, because a
-    corpus may hold the same text many times (the 100k synthetic corpus holds 10,445 distinct
-    windows): which of the tied copies a search returns is arbitrary, so comparing ids gave
-    recall 0.84 even when every list was searched."""
-    scores, ids = approx.search(queries, k)
-    kth = exact_scores[:, k - 1:k] - 1e-5
-    return float(np.mean(((scores >= kth) & (ids >= 0)).sum(axis=1) / k))
+#: Exact neighbours fetched per sample query, so that the top 10 *distinct* texts are found even
+#: when each text is stored many times (up to 16 copies).
+_WIDE = 160
+
+
+def exact_scores(queries: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Exact inner-product scores of each query's nearest ``_WIDE`` vectors, best first."""
+    import faiss
+
+    scores, _ = faiss.knn(queries, np.ascontiguousarray(vectors), min(_WIDE, len(vectors)),
+                          metric=faiss.METRIC_INNER_PRODUCT)
+    return scores
+
+
+def _distinct(scores: np.ndarray) -> list[float]:
+    out: list[float] = []
+    for v in scores:
+        if v > -1e30 and (not out or out[-1] - v > 1e-5):
+            out.append(float(v))
+    return out
+
+
+def recall_at(approx: Any, exact: np.ndarray, queries: np.ndarray, k: int = 10) -> float:
+    """Mean share of the exact top ``k`` distinct results that the approximate index also returns
+    (``exact`` from ``exact_scores``). Results are compared by score, and equal scores count as one
+    result, because a corpus may hold the same text many times (the 100k synthetic corpus holds
+    10,445 distinct windows): by id, which tied copy a search returns is arbitrary (recall 0.84
+    with every list searched); counting copies, the ten copies of the nearest text fill the top
+    10, so one list sufficed while real questions found only 95% of their neighbours."""
+    scores, _ = approx.search(queries, exact.shape[1])
+    total = 0.0
+    for got, want in zip(scores, exact):
+        want_d = _distinct(want)[:k]
+        got_d = _distinct(got)[:k]
+        total += sum(g >= want_d[-1] - 1e-5 for g in got_d) / len(want_d)
+    return total / len(queries)
 
 
 def build_ann(vectors: np.ndarray, min_recall: float, seed: int = 0) -> tuple[Any, dict[str, Any]]:
@@ -63,7 +91,7 @@ def build_ann(vectors: np.ndarray, min_recall: float, seed: int = 0) -> tuple[An
     for start in range(0, n, _ADD_BLOCK):
         ivf.add(np.ascontiguousarray(vectors[start:start + _ADD_BLOCK], dtype=np.float32))
     queries = sample_queries(vectors, RECALL_QUERIES, seed)
-    exact, _ = faiss.knn(queries, np.ascontiguousarray(vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
+    exact = exact_scores(queries, vectors)
     nprobe, recall = 1, 0.0
     while True:
         ivf.nprobe = nprobe

@@ -179,11 +179,9 @@ def run_search(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -
                        and k != "retrieve_ms")
     info = retriever.index.manifest.search
     if info.get("kind") != "exact":  # the approximate index's recall on these real questions
-        import faiss
-
-        from .ann import recall_at
+        from .ann import exact_scores, recall_at
         qv = np.vstack([retriever.search(q, 1).query_vector for q in questions]).astype(np.float32)
-        exact, _ = faiss.knn(qv, np.ascontiguousarray(retriever.index.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
+        exact = exact_scores(qv, np.asarray(retriever.index.vectors))
         detail += (f"; {info['kind']} nprobe {info['nprobe']}/{info['nlist']}, recall@10 on these "
                    f"{len(questions)} questions {recall_at(retriever.index.search_index, exact, qv):.3f}")
     return [figure(f"search (hybrid), {n:,} chunks", "ms", totals, f"{note}p50 by stage: {detail}")]
@@ -267,7 +265,7 @@ def run_dense(base: Settings, work: Path, n: int, runs: int) -> list[Figure]:
     import faiss
 
     from . import store
-    from .ann import recall_at, sample_queries
+    from .ann import exact_scores, recall_at, sample_queries
 
     folder = work / f"dense-{n}"
     t = time.perf_counter()
@@ -284,8 +282,7 @@ def run_dense(base: Settings, work: Path, n: int, runs: int) -> list[Figure]:
                               f"nlist {info['nlist']}, nprobe {info['nprobe']}, build recall@10 {info['recall_at_10']}"))
         figures[-1].peak_rss_mb = own_peak_rss_mb()
         fresh = sample_queries(np.asarray(data.vectors), 100, seed=23)
-        exact, _ = faiss.knn(fresh, np.ascontiguousarray(data.vectors), 10, metric=faiss.METRIC_INNER_PRODUCT)
-        r = recall_at(data.search_index, exact, fresh)
+        r = recall_at(data.search_index, exact_scores(fresh, np.asarray(data.vectors)), fresh)
         figures.append(Figure(f"recall@10 of the {info['kind']} index", "recall", r, r, 100,
                               note="100 fresh queries against exact search"))
     for size in [s for s in (10_000, 30_000, 100_000, 300_000, 1_000_000) if s <= n]:
