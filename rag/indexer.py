@@ -62,8 +62,8 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
                     rebuild: bool = False, progress: bool = True) -> IndexReport:
     """Add or update ``docs`` in the index at ``settings.index_dir``.
 
-    Unchanged documents (same id, content hash and chunking version) are not re-embedded; a document whose content
-    equals another indexed document's is skipped as a duplicate. With ``rebuild`` the existing index
+    Unchanged documents (same id, content hash and chunking version) are not re-embedded; a
+    document whose content equals another indexed document's is skipped as a duplicate. With ``rebuild`` the existing index
     is ignored and replaced (only once the new one is complete).
     """
     report = IndexReport()

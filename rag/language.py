@@ -28,7 +28,7 @@ def han_count(text: str) -> int:
 
 def cjk_ratio(text: str) -> float:
     """Share of Han characters among Han characters plus Latin words (a word weighs like 1.5 characters)."""
-    han = len(_HAN.findall(text))
+    han = han_count(text)
     words = len(_LATIN_WORD.findall(text))
     total = han + 1.5 * words
     return han / total if total else 0.0
@@ -37,7 +37,7 @@ def cjk_ratio(text: str) -> float:
 def detect_language(text: str) -> Language:
     """Detect ``zh``/``en``/``mixed``. Deterministic; never raises (empty text counts as ``en``)."""
     ratio = cjk_ratio(text)
-    han = len(_HAN.findall(text))
+    han = han_count(text)
     words = len(_LATIN_WORD.findall(text))
     if han == 0:
         return Language("en", "en", 0.0)
