@@ -24,6 +24,9 @@ class Evidence:
     statement: Statement
     similarity: float
     chunk_rank: int
+    #: The answerer's judgement that this statement alone states the answer (a YES−NO logit), when
+    #: it was asked (``Pipeline.rerank_by_support``); ``None`` otherwise.
+    support: float | None = None
 
 
 class EvidenceRanker:

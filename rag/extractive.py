@@ -14,7 +14,10 @@ from .records import Language
 
 #: How an extractive answer begins, by language.
 LEADS = ("根据文档：", "According to the documents: ")
-#: A second statement is quoted when it scores within this cosine of the best one.
+#: A second statement is quoted when it scores within this cosine of the best one and is in the same
+#: language: a Chinese question scores Chinese text higher than English text that says as much, so
+#: the Chinese headline (0.604) came second to the statement answering "哪个部门印发了…工作方案？"
+#: (0.638) without answering it.
 SECOND_STATEMENT_MARGIN = 0.04
 #: A question asking for a quantity leads with the best of the top three statements that states a
 #: figure, when it scores within this cosine of the best: "How many national-level development zones
@@ -33,6 +36,8 @@ class ExtractiveAnswerer:
         """Indices (into ``evidence``) of the statements to quote."""
         if not evidence:
             return []
+        if evidence[0].support is not None:  # the model judged the close statements: quote its pick
+            return [0]
         best = evidence[0].similarity
         # For a quantity question only statements that state a quantity are quoted, if one is close.
         numeric = None
@@ -44,6 +49,7 @@ class ExtractiveAnswerer:
         for i, e in enumerate(evidence[:3]):
             if i != first and e.similarity >= best - SECOND_STATEMENT_MARGIN \
                     and e.statement.text != evidence[first].statement.text \
+                    and e.chunk.lang == evidence[first].chunk.lang \
                     and (numeric is None or states_quantity(e.statement.text)):
                 chosen.append(i)
                 break

@@ -88,9 +88,46 @@ class LocalLLMAnswerer(ChatAnswerer):
             raise ModelError(f"cannot load the local model {settings.llm_model!r}: {e}",
                              "check RAG_LLM_MODEL (a pinned name or a .gguf path) or run `rag doctor`") from None
         self._yes_no = LlamaGrammar.from_string('root ::= "YES" | "NO"', verbose=False)
+        self._template = _chat_formatter(self._checker)
+        self._yes_token, self._no_token = (self._checker.tokenize(w, add_bos=False)[0] for w in (b"YES", b"NO"))
         self.max_tokens = settings.llm_max_tokens
         # A llama.cpp context serves one generation at a time; the chat runs several sessions at once.
         self._locks = {id(self._llm): threading.Lock(), id(self._checker): threading.Lock()}
+
+    def support(self, question: str, language: Language, evidence: list[Evidence],
+                history: History | None = None) -> list[float] | None:
+        """For each statement, the model's confidence that it alone states the answer: the YES−NO
+        logit of the check prompt given that one source. ``None`` when the GGUF has no chat template.
+
+        Measured on the gold set's close candidates, this picks the answering statement where cosine
+        does not ("哪个部门将推动经开区优化营商环境的创新实践？": the work-plan statement 0.574, the
+        market regulator's 0.566; the model 0.7 against 1.2). Asking the model to name the best source
+        number instead picked worse than cosine (14 of 29). The logits are read straight from
+        llama.cpp because its completion API returns log-probabilities only when every position's
+        logits are kept (``logits_all``, about 1.2 GB more for this context and vocabulary).
+        """
+        if self._template is None:
+            return None
+        import llama_cpp
+
+        llm, scores = self._checker, []
+        with self._locks[id(llm)]:
+            for e in evidence:
+                messages = [{"role": "system", "content": CHECK_SYSTEM},
+                            {"role": "user", "content": user_message(question, language, [e], history) + "\n" + CHECK_PROMPT}]
+                prompt = self._template(messages=messages).prompt
+                tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+                if len(tokens) >= llm.n_ctx():
+                    raise ModelError("the prompt does not fit the local model's context",
+                                     "ask a shorter question, or raise RAG_LLM_CONTEXT")
+                # Reuse the evaluated prefix (the system prompt, and for the first statement the check's
+                # own first source); at least the last token is evaluated so that its logits exist.
+                keep = min(llm.longest_token_prefix(llm._input_ids, tokens), len(tokens) - 1)
+                llm.n_tokens = keep
+                llm.eval(tokens[keep:])
+                logits = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
+                scores.append(float(logits[self._yes_token] - logits[self._no_token]))
+        return scores
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
         llm = self._checker if yes_no else self._llm
@@ -105,6 +142,19 @@ class LocalLLMAnswerer(ChatAnswerer):
             except ValueError as e:  # llama-cpp raises ValueError when the prompt exceeds the context
                 raise ModelError(f"the prompt does not fit the local model's context ({e})".splitlines()[0],
                                  "ask a shorter question, or raise RAG_LLM_CONTEXT") from None
+
+
+def _chat_formatter(llm: Any) -> Any:
+    """The GGUF's own chat template as a formatter (the one ``create_chat_completion`` uses), or ``None``."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template:
+        return None
+    model = llm._model
+    eos, bos = model.token_eos(), model.token_bos()
+    return Jinja2ChatFormatter(template=template, eos_token=model.token_get_text(eos) if eos != -1 else "",
+                               bos_token=model.token_get_text(bos) if bos != -1 else "")
 
 
 class HTTPAnswerer(ChatAnswerer):

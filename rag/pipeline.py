@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from typing import Iterator, Protocol
@@ -42,6 +43,8 @@ class Answerer(Protocol):
 _PART_END = re.compile(r"(?<=\?)\s+(?=\S)|(?<=？)(?![”’」』）)\"'])\s*(?=\S)"
                        r"|,\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)", re.IGNORECASE)
 MAX_PARTS = 3
+#: At most this many close statements are judged by the model (``Pipeline.rerank_by_support``).
+SUPPORT_CANDIDATES = 3
 # "A和B分别…" (respectively) asks the same of two things: "生态环境部和市场监管总局分别将做什么？"
 # is answered as "生态环境部将做什么？" and "市场监管总局将做什么？". A and B must be short plain
 # names (no 的, 、 or a second 和), otherwise the question stays whole.
@@ -165,6 +168,11 @@ class Pipeline:
         if self.quotes_across_languages(language, evidence):
             answerer = self._fallback
             notes.append(f"quoted: the sources are in {evidence[0].chunk.lang} (RAG_CROSS_LINGUAL=quote)")
+            tc = time.perf_counter()
+            evidence, note = self.rerank_by_support(question, language, evidence, history)
+            if note:
+                notes.append(note)
+                timings["support_ms"] = (time.perf_counter() - tc) * 1000
         pieces: list[str] = []
         for piece in answerer.generate(question, language, evidence, history):
             if not pieces:
@@ -189,6 +197,29 @@ class Pipeline:
         in another language than the question and ``Settings.cross_lingual`` is ``quote``."""
         return (self.settings.cross_lingual == "quote" and not isinstance(self.answerer, ExtractiveAnswerer)
                 and bool(evidence) and evidence[0].chunk.lang != language.dominant)
+
+    def rerank_by_support(self, question: str, language: Language, evidence: list[Evidence],
+                          history: History | None = None) -> tuple[list[Evidence], str]:
+        """Order the statements within ``Settings.support_margin`` of the best cosine by the answerer's
+        judgement that each alone states the answer (``support``); the rest keep their place. Returns
+        the evidence and a note (``""`` when nothing was asked: no close candidates, or an answerer
+        without ``support``)."""
+        score = getattr(self.answerer, "support", None)
+        margin = self.settings.support_margin
+        if score is None or margin <= 0 or not evidence:
+            return evidence, ""
+        # A few candidates at most: each costs one short prompt evaluation (~0.5–1 s on 2 cores).
+        close = [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - margin]
+        if len(close) < 2:
+            return evidence, ""
+        scores = score(question, language, close, history)
+        if scores is None:
+            return evidence, ""
+        judged = sorted((dataclasses.replace(e, support=s) for e, s in zip(close, scores)), key=lambda e: -e.support)
+        moved = judged[0].statement != close[0].statement
+        note = (f"model judged {len(close)} close statements; "
+                + ("its pick came first" if moved else "the best by cosine stayed first"))
+        return judged + evidence[len(close):], note
 
     def _guard(self, question: str, language: Language, evidence: list[Evidence], history: History | None,
                text: str) -> tuple[str, list[str]]:

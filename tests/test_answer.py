@@ -32,6 +32,26 @@ def test_english_question(pipeline):
     assert a.citations and all(c.refs == [8] for c in a.citations)
 
 
+def test_second_quote_is_in_the_same_language_as_the_first(pipeline):
+    # The Chinese headline scores 0.604 against the answering English statement's 0.638 only
+    # because it shares the question's language; it does not say which ministry issued the plan.
+    a = pipeline.ask("哪个部门印发了深化国家级经开区改革创新的工作方案？")
+    assert "Ministry of Commerce" in a.answer and "Headline" not in a.answer, a.answer
+    assert [c.refs for c in a.citations] == [[1]]
+
+
+def test_statements_judged_by_a_model_are_quoted_alone(pipeline):
+    import dataclasses
+
+    from rag.extractive import ExtractiveAnswerer
+
+    ev = pipeline.ranker.rank(pipeline.retriever.search("哪个部门将推动经开区优化营商环境的创新实践？"))[:4]
+    answerer = ExtractiveAnswerer()
+    assert answerer.select(ev) == [0, 1]  # two statements within 0.04 of each other by cosine
+    judged = [dataclasses.replace(ev[1], support=1.2), dataclasses.replace(ev[0], support=0.7)] + ev[2:]
+    assert answerer.select(judged) == [0]
+
+
 def test_every_marker_resolves_to_a_returned_source(pipeline):
     for q in ["经开区有多少家外资企业？", "What will the market regulator standardize?", "地方政府债券可以用来做什么？"]:
         a = pipeline.ask(q)

@@ -95,6 +95,30 @@ def test_chinese_question_over_english_sources_is_quoted_by_default(llm_pipeline
     assert a.citations and all(c.lang == "en" for c in a.citations)
 
 
+def test_model_judges_close_statements_before_quoting(llm_pipeline):
+    # By cosine the work-plan statement (0.574) edges out the market regulator's (0.566), which is
+    # the one that answers; the model's YES−NO logit on each alone puts the regulator's first.
+    q = "哪个部门将推动经开区优化营商环境的创新实践？"
+    ev = evidence_for(llm_pipeline.retriever, q)
+    assert "Market Supervision" not in ev[0].statement.text and "Market Supervision" in ev[1].statement.text
+    from rag.language import detect_language
+
+    scores = llm_pipeline.answerer.support(q, detect_language(q), ev[:2])
+    assert scores[1] > scores[0], scores
+    a = llm_pipeline.ask(q)
+    assert "Market Supervision" in a.answer and [c.refs for c in a.citations] == [[7]], a
+    assert any(n.startswith("model judged") for n in a.notes) and a.timings["support_ms"] > 0
+
+
+def test_support_ordering_can_be_switched_off(llm_pipeline):
+    import dataclasses
+
+    off = Pipeline(llm_pipeline.retriever, llm_pipeline.answerer,
+                   dataclasses.replace(llm_pipeline.settings, support_margin=0.0))
+    a = off.ask("哪个部门将推动经开区优化营商环境的创新实践？")
+    assert not any(n.startswith("model judged") for n in a.notes) and "support_ms" not in a.timings
+
+
 def test_local_model_answers_english(llm_pipeline):
     a = llm_pipeline.ask("Which agency will promote innovative practices to improve the business environment?")
     assert not a.refused and a.language == "en" and "Market Supervision" in a.answer and a.citations
