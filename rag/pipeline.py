@@ -43,8 +43,6 @@ class Answerer(Protocol):
 _PART_END = re.compile(r"(?<=\?)\s+(?=\S)|(?<=？)(?![”’」』）)\"'])\s*(?=\S)"
                        r"|,\s+and\s+(?=(?:what|who|whom|which|how|when|where|why)\b)", re.IGNORECASE)
 MAX_PARTS = 3
-#: At most this many close statements are judged by the model (``Pipeline.rerank_by_support``).
-SUPPORT_CANDIDATES = 3
 # "A和B分别…" (respectively) asks the same of two things: "生态环境部和市场监管总局分别将做什么？"
 # is answered as "生态环境部将做什么？" and "市场监管总局将做什么？". A and B must be short plain
 # names (no 的, 、 or a second 和), otherwise the question stays whole.
@@ -93,6 +91,11 @@ def retrieval_query(question: str, history: History | None, max_chars: int = 200
         room = max(0, max_chars - len(question) - 1)
         return f"{history[-1][0][:room]} {question}".strip()
     return question
+
+
+#: At most this many close statements are judged by the model (``Pipeline.rerank_by_support``).
+SUPPORT_CANDIDATES = 3
+
 
 class Pipeline:
     """Answers questions over one index with one answerer."""
