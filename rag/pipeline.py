@@ -254,7 +254,28 @@ class Pipeline:
             text = deduped
         text, self_notes = guards.drop_self_talk(text, evidence)
         text, citation_notes = guards.fix_citations(text, evidence, self.retriever.embedder)
-        return text, notes + self_notes + citation_notes
+        text, padding_notes = guards.drop_padding(text, evidence)
+        notes += self_notes + citation_notes + padding_notes
+        far = guards.off_target(text, evidence)
+        if far and self._prefers_close(question, language, evidence, far, history):
+            notes.append(f"answer drew only on [{far}], far below the best sources, one of which the model "
+                         f"judged more likely to state the answer: extractive answer")
+            return "".join(self._fallback.generate(question, language, evidence, history)), notes
+        return text, notes
+
+    def _prefers_close(self, question: str, language: Language, evidence: list[Evidence], cited: int,
+                       history: History | None) -> bool:
+        """Whether the answerer judges one of the statements within ``guards.OFF_TARGET_GAP`` of the best
+        likelier to state the answer than the far source ``cited`` (1-based) that its answer drew on.
+        Without a ``support`` judgement the model's choice stands. All close statements are judged,
+        not only the best: "Which carbon management systems will be supported?" scored the
+        emission-standards statement (far) above the best by cosine but below the second."""
+        score = getattr(self.answerer, "support", None)
+        if score is None:
+            return False
+        close = [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - guards.OFF_TARGET_GAP]
+        scores = score(question, language, close + [evidence[cited - 1]], history)
+        return bool(scores) and max(scores[:-1]) > scores[-1]
 
     def ask(self, question: str, history: History | None = None, id: object = None) -> Answer:
         """Answer one question (non-streaming)."""
