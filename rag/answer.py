@@ -146,7 +146,9 @@ def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = 
     """One answer to a question asked in parts (``(part, answer)`` pairs): the texts joined, their
     citations renumbered into one list (a source two parts cite keeps one number). Refused only
     when every part is; a refused part says which part the documents do not answer. A sentence an
-    earlier part already gave, or a repeated lead-in from ``leads`` ("根据文档："), is not repeated."""
+    earlier part already gave is not repeated, and a lead-in from ``leads`` ("根据文档：") is kept only
+    where no earlier part answered (after a refused part it marks the contrast). Each part ends as a
+    sentence: a model's terse "27.2 billion [1]" would otherwise run into the next part."""
     language = detect_language(question)
     answers = [a for _, a in parts]
     timings: dict[str, float] = {}
@@ -167,7 +169,7 @@ def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = 
         return Answer(answer=refusal(language.dominant), refused=True, citations=[], **record)
     pool: list[Citation] = []  # every part's citations, numbered 1.. in part order
     texts: list[str] = []
-    led = False
+    answered = False
     for part, a in parts:
         if a.refused:
             texts.append(part_refusal(part, language.dominant))
@@ -176,9 +178,11 @@ def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = 
         pool += a.citations
         text = _MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", a.answer).strip()
         lead = next((c for c in leads if text.startswith(c)), "")
-        if lead and led:
+        if lead and answered:
             text = text[len(lead):].strip()
-        led = led or bool(lead)
+        answered = True
+        if not re.search(r"[.!?。！？]\s*(?:\[\d+\]\s*)*$", text):
+            text += "。" if language.dominant == "zh" else "."
         texts.append(text)
     text = drop_repeated_sentences(join_sentences(texts, question), ignore=leads)
     number: dict[tuple[str, str], int] = {}

@@ -189,6 +189,14 @@ def test_merge_answers_renumbers_shared_sources_and_keeps_a_refused_part():
     late = merge_answers("D? A?", [("D?", none), ("A?", one)])
     assert late.timings["first_token_ms"] == 5.0 and late.answer.startswith("On “D”: the documents")
     assert merge_answers("D? D?", [("D?", none), ("D?", none)]).refused
+    # A lead-in stays only where nothing was answered before it; a terse part still ends a sentence.
+    terse = Answer("F?", "en", "27.2 billion [1]", False, [cite(1, "d#g1", "a")], "llm", {"total_ms": 1.0})
+    quoted = Answer("C?", "en", "According to the documents: C is 3 [1].", False, [cite(1, "d#g3", "c")], "extractive",
+                    {"total_ms": 1.0})
+    leads = ("According to the documents: ",)
+    assert merge_answers("F? C?", [("F?", terse), ("C?", quoted)], leads=leads).answer == "27.2 billion [1]. C is 3 [2]."
+    assert merge_answers("D? C?", [("D?", none), ("C?", quoted)], leads=leads).answer == \
+        "On “D”: the documents do not contain this information. According to the documents: C is 3 [1]."
 
 
 def test_unknown_cross_lingual_mode_is_a_clear_error(retriever):
