@@ -130,8 +130,10 @@ class Pipeline:
         answers: list[tuple[str, Answer]] = []
         joiner = "" if has_han(question) else " "
         for part in parts:
-            # A later part may refer back to the one before it ("…？它的目标是什么？").
-            context = (history or []) + [(p, a.answer) for p, a in answers[-1:]]
+            # A later part that refers back ("…？它的目标是什么？") sees the part before it; one that
+            # names its own subject does not: "市场监管总局将做什么？" after "生态环境部将做什么？" and
+            # its answer made the YES/NO check say NO, and YES on its own.
+            context = (history or []) + [(p, a.answer) for p, a in answers[-1:] if _REFERS_BACK.search(part)]
             if answers:
                 yield joiner
             for item in self._stream_one(part, context, id):
