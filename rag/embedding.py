@@ -119,6 +119,11 @@ class Embedder:
             vecs = torch.nn.functional.normalize(vecs.float(), dim=-1).numpy()
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
+    def token_lengths(self, texts: list[str]) -> list[int]:
+        """Tokens per text as the model sees them (capped at its maximum sequence length)."""
+        cap = self._model.max_seq_length or sys.maxsize
+        return [min(len(ids), cap) for ids in self._model.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for search queries (with the model's query prompt)."""
         return self._encode(texts, self._query_prompt, progress=False)

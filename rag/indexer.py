@@ -120,19 +120,23 @@ def embed_resumable(texts: list[str], embedder: Embedder, index_dir: Path, progr
     """Embed ``texts`` in parts saved under ``index_dir/.embed-<plan>/``, so a build that is killed
     resumes where it stopped: a rerun with the same texts and model reloads the finished parts.
 
-    Texts are embedded longest first, so each batch holds texts of similar length and little
-    padding is computed; the vectors are returned in the original order.
+    Texts are embedded longest first by token count, so each batch holds texts of similar length
+    and little padding is computed; the vectors are returned in the original order. (By characters,
+    Chinese texts, short in characters but long in tokens, came last and shared batches with shorter
+    English ones: the 100,000-chunk build slowed from 22 to 15–19 chunks/s in its second half.)
     """
     if not texts:
         return np.zeros((0, embedder.dimension), np.float32)
     plan = hashlib.sha256(embedder.identity.fingerprint.encode())
     plan.update(str(embedder.dimension).encode())
+    plan.update(b"longest first by tokens")  # the order decides which texts each saved part holds
     for t in texts:
         plan.update(hashlib.sha256(t.encode("utf-8")).digest())
     folder = index_dir / f".embed-{plan.hexdigest()[:16]}"
     _discard_partial_builds(index_dir, keep=folder.name)
     folder.mkdir(parents=True, exist_ok=True)
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    lengths = embedder.token_lengths(texts)
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
     out = np.zeros((len(texts), embedder.dimension), np.float32)
     bar = tqdm(total=len(texts), unit="chunk", desc="embedding", disable=not progress or len(texts) <= PART_SIZE,
                file=sys.stderr)

@@ -128,6 +128,21 @@ def test_embedding_parts_are_reused(fresh_settings, embedder, monkeypatch):
     assert np.allclose(again[5], embedder.embed_documents([texts[5]])[0], atol=1e-3)
 
 
+def test_texts_are_embedded_longest_first_by_tokens(fresh_settings, embedder, monkeypatch):
+    # Chinese text is short in characters but long in tokens: by characters it would come last.
+    english = [f"The port handled more containers in year {2000 + i} than before." for i in range(4)]
+    chinese = [f"第{i}号港口集装箱吞吐量同比增长，创下历史新高纪录。" for i in range(4)]
+    assert all(len(c) < len(e) for c, e in zip(chinese, english))
+    assert min(embedder.token_lengths(chinese)) > max(embedder.token_lengths(english))
+    import rag.indexer as indexer
+    monkeypatch.setattr(indexer, "PART_SIZE", 4)
+    embedded = []
+    real = embedder.embed_documents
+    monkeypatch.setattr(embedder, "embed_documents", lambda t, progress=False: embedded.append(list(t)) or real(t))
+    embed_resumable(english + chinese, embedder, fresh_settings.index_dir, progress=False)
+    assert sorted(embedded[0]) == sorted(chinese) and sorted(embedded[1]) == sorted(english)
+
+
 def test_killed_build_resumes_where_it_stopped(fresh_settings, embedder, tmp_path):
     """SIGKILL a real `rag index` after its first saved part: the rerun embeds only the rest."""
     s = fresh_settings
