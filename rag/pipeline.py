@@ -97,6 +97,12 @@ def retrieval_query(question: str, history: History | None, max_chars: int = 200
 SUPPORT_CANDIDATES = 3
 
 
+def close_statements(evidence: list[Evidence], margin: float) -> list[Evidence]:
+    """The leading statements within ``margin`` cosine of the best, at most ``SUPPORT_CANDIDATES``:
+    those worth the model's judgement (each costs one short prompt evaluation, ~0.5–1 s on 2 cores)."""
+    return [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - margin]
+
+
 class Pipeline:
     """Answers questions over one index with one answerer."""
 
@@ -213,8 +219,7 @@ class Pipeline:
         margin = self.settings.support_margin
         if score is None or margin <= 0 or not evidence:
             return evidence, ""
-        # A few candidates at most: each costs one short prompt evaluation (~0.5–1 s on 2 cores).
-        close = [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - margin]
+        close = close_statements(evidence, margin)
         if len(close) < 2:
             return evidence, ""
         scores = score(question, language, close, history)
@@ -275,7 +280,7 @@ class Pipeline:
         score = getattr(self.answerer, "support", None)
         if score is None:
             return False
-        close = [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - guards.OFF_TARGET_GAP]
+        close = close_statements(evidence, guards.OFF_TARGET_GAP)
         scores = score(question, language, close + [evidence[cited - 1]], history)
         return bool(scores) and max(scores[:-1]) > scores[-1]
 
