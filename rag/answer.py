@@ -96,22 +96,30 @@ def cited_numbers(text: str) -> list[int]:
 
 
 _ENCLOSED = re.compile(r"“[^”]*”|（[^）]*）|\([^)]*\)|\"[^\"]*\"|「[^」]*」")
+_BRACKETED = re.compile(r"（[^）]*）|\([^)]*\)")
 _SPLITTERS = "。！？!?；;."
+_TRAILER = re.compile(r"^[\s”’」\"')）。.，,；;：:]*$")
 
 
-def split_answer_sentences(text: str) -> list[str]:
-    """Sentences of an answer, each keeping the markers that follow it. Punctuation inside quotes or
-    brackets (a quoted statement, a figure gloss) does not end a sentence."""
+def split_answer_sentences(text: str, split_quotes: bool = False) -> list[str]:
+    """Sentences of an answer, each keeping the markers that follow it. Punctuation inside brackets
+    (a figure gloss) never ends a sentence; punctuation inside quotes does only with
+    ``split_quotes``: the guards treat a quoted statement as one unit, while the evaluation reads
+    it as the reader does, sentence by sentence, so one citation after a long quote covers only
+    the quote's last sentence."""
     # Mask sentence punctuation inside enclosed spans with private-use characters, split, unmask.
     mask = {c: chr(0xE000 + i) for i, c in enumerate(_SPLITTERS)}
     unmask = {v: k for k, v in mask.items()}
-    masked = _ENCLOSED.sub(lambda m: "".join(mask.get(c, c) for c in m.group(0)), text)
+    enclosed = _BRACKETED if split_quotes else _ENCLOSED
+    masked = enclosed.sub(lambda m: "".join(mask.get(c, c) for c in m.group(0)), text)
     parts = [p.strip() for p in _SENTENCE.split(masked) if p and p.strip()]
     parts = ["".join(unmask.get(c, c) for c in p) for p in parts]
     merged: list[str] = []
     for p in parts:
-        if merged and not _MARKER.sub("", p).strip(" 。.，,；;"):
-            merged[-1] += p  # a fragment of markers belongs to the sentence before it
+        # Markers, a closing quote or a bracketed gloss left after the split belong to the sentence before.
+        rest = _MARKER.sub("", p)
+        if merged and (_TRAILER.match(_BRACKETED.sub("", rest)) if split_quotes else not rest.strip(" 。.，,；;")):
+            merged[-1] += p
         else:
             merged.append(p)
     return merged

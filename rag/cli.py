@@ -56,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=Path("eval/reports"), help="report folder")
     s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder (xquad only)")
     s.add_argument("--limit", type=int, default=0, help="questions (0 = all; xquad: per language, default 300)")
-    s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the gold set supports")
+    s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the tune split supports")
+    s.add_argument("--split", choices=("all", "tune", "test"), default="all",
+                   help="gold questions to ask: tune (rules may be fitted to it), test (frozen) or all (default)")
+    s.add_argument("--corpus", choices=("bundled", "distractors"), default="bundled",
+                   help="bundled: the index in use; distractors: the bundled document among 72 others (eval/distractors)")
 
     s = sub.add_parser("chat", help="start the chat page (http://127.0.0.1:7860)")
     s.add_argument("--host", help="address to bind (default 127.0.0.1, RAG_HOST); others need RAG_AUTH")
@@ -262,7 +266,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
         return 0
     return eval_gold(settings, Path(args.gold), args.answerer, args.out, args.limit, args.calibrate,
-                     progress=not args.quiet)
+                     progress=not args.quiet, split=args.split, corpus=args.corpus)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

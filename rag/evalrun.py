@@ -11,38 +11,79 @@ from pathlib import Path
 
 from .config import Settings
 from .embedding import Embedder
-from .evaluation import (f1, format_table, key_fact_recall, load_gold, run_eval, summarise, summarise_feedback,
-                         write_reports)
+from .errors import InputError
+from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, run_eval, summarise,
+                         summarise_feedback, write_reports)
 from .factory import make_answerer, open_retriever
+from .indexer import index_documents
 from .pipeline import Pipeline
 from .xquad import load_xquad, run_xquad, sample_questions
 
 
+#: The distractor corpus (`rag eval --corpus distractors`): the bundled document among other news
+#: summaries (some on neighbouring policy topics) and Chinese and English XQuAD paragraphs, with
+#: questions of its own beside the gold set's.
+DISTRACTORS = Path(__file__).resolve().parent.parent / "eval" / "distractors"
+
+
+def distractor_documents(settings: Settings) -> list:
+    """The bundled corpus plus every distractor document."""
+    from .documents import bundled_corpus, load_documents
+
+    return load_documents([bundled_corpus(), DISTRACTORS / "news", DISTRACTORS / "xquad.jsonl"],
+                          settings.max_file_bytes)
+
+
+def select_items(items: list, split: str, limit: int = 0) -> list:
+    """The gold items of one split ("tune", "test", or "all"), the first ``limit`` of them if set."""
+    if split not in ("all", *SPLITS):
+        raise InputError(f"unknown split {split!r}", f"use one of all, {', '.join(SPLITS)}")
+    chosen = [i for i in items if split == "all" or i.split == split]
+    return chosen[:limit] if limit else chosen
+
+
 def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, limit: int = 0,
-              calibrate: bool = False, progress: bool = True) -> int:
-    """Evaluate one answerer on a gold set; print the table; write JSON, Markdown and PNG reports."""
+              calibrate: bool = False, progress: bool = True, split: str = "all", corpus: str = "bundled") -> int:
+    """Evaluate one answerer on a gold set; print the table; write JSON, Markdown and PNG reports.
+    ``corpus="distractors"`` indexes the distractor corpus in a temporary folder and adds its questions."""
+    if corpus not in ("bundled", "distractors"):
+        raise InputError(f"unknown corpus {corpus!r}", "use bundled or distractors")
     items = load_gold(gold)
-    if limit:
-        items = items[:limit]
+    if corpus == "distractors":
+        items += load_gold(DISTRACTORS / "gold.jsonl")
+    items = select_items(items, split, limit)
     answerer_obj = make_answerer(settings, answerer)
-    pipeline = Pipeline(open_retriever(settings, progress=progress), answerer_obj, settings)
-    if calibrate:
-        print_calibration(pipeline, items)
-        return 0
-    pipeline.ask("warm-up question")  # the first call pays one-off costs; keep them out of the latencies
-    results = run_eval(items, lambda q: pipeline.ask(q), progress=progress)
+    with tempfile.TemporaryDirectory(prefix="rag-distractors-") as tmp:
+        if corpus == "distractors":
+            settings = dataclasses.replace(settings, index_dir=Path(tmp))
+            embedder = Embedder(settings, progress=progress)
+            index_documents(distractor_documents(settings), settings, embedder=embedder, progress=progress)
+            retriever = open_retriever(settings, progress=progress, embedder=embedder)
+        else:
+            retriever = open_retriever(settings, progress=progress)
+        pipeline = Pipeline(retriever, answerer_obj, settings)
+        if calibrate:
+            print_calibration(pipeline, [i for i in items if i.split == "tune"])
+            return 0
+        pipeline.ask("warm-up question")  # the first call pays one-off costs; keep them out of the latencies
+        results = run_eval(items, lambda q: pipeline.ask(q), progress=progress)
+        documents = len(pipeline.retriever.index.manifest.documents)
     summary = summarise(results)
-    meta = {"gold": str(gold), "answerer": answerer_obj.name, "model": pipeline.retriever.embedder.identity.name,
+    meta = {"gold": str(gold), "corpus": corpus, "documents": documents, "split": split,
+            "answerer": answerer_obj.name, "model": pipeline.retriever.embedder.identity.name,
             "date": time.strftime("%Y-%m-%d %H:%M"), "refuse_below": settings.refuse_below,
             "top_k": settings.top_k}
+    print(f"{corpus} corpus ({documents} documents), {len(items)} questions, split {split}")
     print(format_table(summary))
-    paths = write_reports(out, f"gold-{answerer_obj.name}", summary, results, meta)
+    name = f"gold-{answerer_obj.name}" + ("" if corpus == "bundled" else f"-{corpus}") + ("" if split == "all" else f"-{split}")
+    paths = write_reports(out, name, summary, results, meta)
     print("reports: " + ", ".join(str(p) for p in paths))
     return 0
 
 
 def print_calibration(pipeline: Pipeline, items: list) -> None:
-    """The refusal threshold on best-evidence similarity that classifies the gold set best."""
+    """The refusal threshold on best-evidence similarity that classifies the gold set best (fitted on
+    the tune split only: the test split stays frozen)."""
     rows = []
     for item in items:
         result = pipeline.retriever.search(item.question, pipeline.settings.top_k)

@@ -11,20 +11,19 @@ import json
 import math
 import re
 import statistics
-import string
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .answer import Answer, answer_language, cited_numbers, split_answer_sentences
+from .answer import Answer, cited_numbers, split_answer_sentences
 from .errors import InputError
-from .figures import unsupported_figures
-from .language import detect_language
+from .documents import REF_MARKER as _MARKER_RE
+from .figures import Figure, parse_figures, same_figure, unsupported_figures
+from .language import detect_language, reader_language
 from .records import SearchResult
 
 LANGS = ("en", "zh", "mixed")
-_ZH_PUNCT = "，。！？；：、“”‘’（）《》【】…—·"
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,23 @@ class GoldItem:
     refs: list[int]
     chunks: list[str]
     answer: str
+    #: "tune": rules, thresholds and prompts may be fitted to it; "test": frozen, only measured.
+    split: str = "tune"
 
+    @property
+    def answer_language(self) -> str:
+        """The language the answer must be written in: that of the reference answer, which the gold
+        set's author chose as a reader would ("经开区里有多少家 high-tech enterprises？" wants Chinese);
+        the question's dominant language where no reference answer is given."""
+        return reader_language(self.answer) if self.answer.strip() else detect_language(self.question).dominant
+
+    @property
+    def docs(self) -> set[str]:
+        """The documents that hold the answer (from the gold chunk ids)."""
+        return {c.rsplit("#", 1)[0] for c in self.chunks}
+
+
+SPLITS = ("tune", "test")
 
 #: The project's bilingual gold set.
 GOLD_PATH = Path(__file__).resolve().parent.parent / "eval" / "gold.jsonl"
@@ -58,7 +73,9 @@ def load_gold(path: Path) -> list[GoldItem]:
             items.append(GoldItem(id=str(d["id"]), question=d["question"], lang=d["lang"],
                                   answerable=bool(d["answerable"]), key_facts=[list(f) for f in d.get("key_facts", [])],
                                   refs=[int(r) for r in d.get("refs", [])], chunks=list(d.get("chunks", [])),
-                                  answer=d.get("answer", "")))
+                                  answer=d.get("answer", ""), split=d.get("split", "tune")))
+            if items[-1].split not in SPLITS:
+                raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {items[-1].split!r}")
         except (ValueError, KeyError, TypeError) as e:
             raise InputError(f"{path}:{n}: not a gold item ({type(e).__name__}: {e})",
                              "each line needs id, question, lang, answerable (see the README)") from None
@@ -94,20 +111,54 @@ def f1(pred: str, ref: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _norm_fact(text: str) -> str:
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text.lower())  # 60,000 -> 60000
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", "", text)  # keep decimal points: 27.2 must not become 272
-    keep = ".%$"
-    punct = "".join(c for c in string.punctuation if c not in keep)
-    return re.sub(rf"[\s{re.escape(punct)}{_ZH_PUNCT}]", "", text)
+_FACT_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[a-z]+|\d+(?:\.\d+)?")
+
+
+def _fact_tokens(text: str) -> list[str]:
+    """Tokens for key-fact matching: one per Chinese character, English words, whole numbers
+    (thousands separators removed, decimals kept), so a match can only start and end on a boundary."""
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", _MARKER_RE.sub(" ", text.lower()))
+    return _FACT_TOKEN.findall(text)
+
+
+def _is_figure_form(form: str) -> Figure | None:
+    """The figure a key-fact form states when it is nothing but one figure ("60,000", "272亿美元",
+    "23.4%"); such forms match by value, so each language's rendering of the figure is accepted."""
+    figures = parse_figures(form)
+    if len(figures) != 1:
+        return None
+    rest = form.replace(figures[0].raw, "", 1)
+    return figures[0] if not re.search(r"[\w\u4e00-\u9fff]", rest) else None
+
+
+def fact_present(answer: str, form: str) -> bool:
+    """Whether one acceptable form of a key fact is stated in ``answer``.
+
+    A figure form matches a figure of the answer with the same value and a compatible unit (60,000
+    matches 6万, never 16万; 232 never matches 1232). Any other form matches as a run of whole tokens
+    (a Chinese character is a token), so "east" is not found in "eastern"; a trailing ``*`` marks a
+    deliberate stem ("streamlin*" matches "streamlining")."""
+    figure = _is_figure_form(form)
+    if figure is not None:
+        return any(same_figure(figure, f) for f in parse_figures(_MARKER_RE.sub(" ", answer)))
+    stem = form.endswith("*")
+    want = _fact_tokens(form.rstrip("*"))
+    have = _fact_tokens(answer)
+    if not want:
+        return False
+    n = len(want)
+    for i in range(len(have) - n + 1):
+        window = have[i:i + n]
+        if window[:-1] == want[:-1] and (window[-1] == want[-1] or (stem and window[-1].startswith(want[-1]))):
+            return True
+    return False
 
 
 def key_fact_recall(answer: str, facts: list[list[str]]) -> float:
-    """Share of key facts of which any acceptable form occurs in the answer."""
+    """Share of key facts of which any acceptable form is stated in the answer (see ``fact_present``)."""
     if not facts:
         return 1.0
-    a = _norm_fact(answer)
-    return sum(any(_norm_fact(form) in a for form in forms) for forms in facts) / len(facts)
+    return sum(any(fact_present(answer, form) for form in forms) for forms in facts) / len(facts)
 
 
 # ---- retrieval metrics --------------------------------------------------------------------------
@@ -125,7 +176,9 @@ def retrieval_metrics(result: SearchResult, item: GoldItem) -> dict[str, float]:
     out["ndcg@5"] = dcg / idcg
     if item.refs:
         gold_refs = set(item.refs)
-        ref_rel = [1.0 if {r for st in h.chunk.statements for r in st.refs} & gold_refs else 0.0 for h in result.hits]
+        # A reference number means something only inside its own document: every document has a [2].
+        ref_rel = [1.0 if h.chunk.doc_id in item.docs and {r for st in h.chunk.statements for r in st.refs} & gold_refs
+                   else 0.0 for h in result.hits]
         ref_first = next((i + 1 for i, r in enumerate(ref_rel) if r), None)
         for k in (1, 3, 5):
             out[f"ref_hit@{k}"] = float(ref_first is not None and ref_first <= k)
@@ -148,9 +201,11 @@ def citation_metrics(answer: Answer, item: GoldItem) -> dict[str, float]:
         c = by_n.get(n)
         if c is None:
             return False
-        return bool(set(c.refs) & gold_refs) if c.refs and gold_refs else c.chunk_id in gold_chunks
+        if c.refs and gold_refs:
+            return c.doc_id in item.docs and bool(set(c.refs) & gold_refs)
+        return c.chunk_id in gold_chunks
 
-    sentences = split_answer_sentences(answer.answer)
+    sentences = split_answer_sentences(answer.answer, split_quotes=True)
     if not sentences:
         return {"citation_recall": 0.0, "citation_precision": 0.0}
     recall = [float(any(supports(n) for n in cited_numbers(s))) for s in sentences]
@@ -168,27 +223,56 @@ class ItemResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+#: Fully correct needs at least this share of an answer's citations to support it (ALCE precision):
+#: an answer that cites everything to be sure of citing the right thing is not fully correct.
+MIN_CITATION_PRECISION = 0.5
+#: ... and at most this many times the reference answer's length: a paragraph is not an answer to a
+#: one-number question, and the reader has the source cards for the full statements.
+MAX_LENGTH_RATIO = 3.0
+
+
+def answer_length(text: str) -> int:
+    """Characters a reader reads: citation markers and surrounding space aside."""
+    return len(_MARKER_RE.sub("", text).strip())
+
+
+def shown_refusal(answer: Answer) -> bool:
+    """A refusal the reader can see: flagged as refused and saying so (an empty reply is not one)."""
+    return bool(answer.refused and answer.answer.strip())
+
+
 def score_item(item: GoldItem, answer: Answer, search: SearchResult) -> dict[str, float]:
-    """Every metric for one gold item (missing keys mean "not applicable")."""
-    want_lang = detect_language(item.question).dominant
-    m: dict[str, float] = {"refused": float(answer.refused), "language_ok": float(answer_language(answer.answer) == want_lang
-                                                                                  if not answer.refused else
-                                                                                  detect_language(answer.answer).dominant == want_lang)}
+    """Every metric for one gold item (missing keys mean "not applicable"). Everything is judged on
+    the text the reader sees: its language counts quoted passages, its sentences split inside quotes."""
+    want_lang = item.answer_language
+    refused = shown_refusal(answer)
+    answered = not answer.refused and bool(answer.answer.strip())
+    m: dict[str, float] = {"refused": float(refused), "language_ok": float(reader_language(answer.answer) == want_lang)}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)
+    # Figures an answer states that its cited sources do not: counted for every answer given,
+    # unanswerable questions included (an invented figure there is the worst kind).
+    m["unsupported_figures"] = float(len(unsupported_figures(answer.answer, [c.text for c in answer.citations]))) \
+        if answered else 0.0
+    if answered and answer.citations:
+        m["right_document"] = float(bool(item.docs) and all(c.doc_id in item.docs for c in answer.citations))
     if item.answerable:
         m.update(retrieval_metrics(search, item))
-        m["key_fact_recall"] = 0.0 if answer.refused else key_fact_recall(answer.answer, item.key_facts)
-        m["em"] = 0.0 if answer.refused else exact_match(answer.answer, item.answer)
-        m["f1"] = 0.0 if answer.refused else f1(answer.answer, item.answer)
-        if not answer.refused:
+        m["key_fact_recall"] = key_fact_recall(answer.answer, item.key_facts) if answered else 0.0
+        m["em"] = exact_match(answer.answer, item.answer) if answered else 0.0
+        m["f1"] = f1(answer.answer, item.answer) if answered else 0.0
+        if answered:
             m.update(citation_metrics(answer, item))
+            m["length_chars"] = float(answer_length(answer.answer))
+            m["length_ratio"] = m["length_chars"] / max(1, answer_length(item.answer))
         else:
             m.update(citation_recall=0.0, citation_precision=0.0)
-        m["unsupported_figures"] = float(len(unsupported_figures(answer.answer, [c.text for c in answer.citations])))
-        m["fully_correct"] = float(not answer.refused and m["key_fact_recall"] == 1.0
-                                   and m["citation_recall"] == 1.0 and m["language_ok"] == 1.0
-                                   and m["unsupported_figures"] == 0)
+        m["fully_correct"] = float(answered and m["key_fact_recall"] == 1.0 and m["citation_recall"] == 1.0
+                                   and m["citation_precision"] >= MIN_CITATION_PRECISION
+                                   and m["language_ok"] == 1.0 and m["unsupported_figures"] == 0
+                                   and m["length_ratio"] <= MAX_LENGTH_RATIO)
+    else:
+        m["fully_correct"] = float(refused and m["language_ok"] == 1.0)
     return m
 
 
@@ -204,11 +288,18 @@ def _pct(values: list[float], q: float) -> float | None:
     return v[min(len(v) - 1, max(0, math.ceil(q * len(v)) - 1))]
 
 
+GROUPS = (*LANGS, *SPLITS, "all")
+
+
+def _group_of(item: GoldItem, group: str) -> bool:
+    return group == "all" or group in (item.lang, item.split)
+
+
 def summarise(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
-    """Aggregate per question language and overall."""
+    """Aggregate per question language, per split (tune / test) and overall."""
     out: dict[str, dict[str, Any]] = {}
-    for group in (*LANGS, "all"):
-        rs = [r for r in results if group == "all" or r.item.lang == group]
+    for group in GROUPS:
+        rs = [r for r in results if _group_of(r.item, group)]
         if not rs:
             continue
         ans = [r for r in rs if r.item.answerable]
@@ -219,15 +310,21 @@ def summarise(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
                     "ref_ndcg@5", "key_fact_recall", "em", "f1",
                     "citation_precision", "citation_recall", "fully_correct"):
             s[key] = _mean(r.metrics[key] for r in ans if key in r.metrics)
-        s["unsupported_figures"] = int(sum(r.metrics.get("unsupported_figures", 0) for r in ans))
+        s["fully_correct_all"] = _mean(r.metrics["fully_correct"] for r in rs)
+        s["right_document"] = _mean(r.metrics["right_document"] for r in ans if "right_document" in r.metrics)
+        s["unsupported_figures"] = int(sum(r.metrics.get("unsupported_figures", 0) for r in rs))
         s["language_ok"] = _mean(r.metrics["language_ok"] for r in rs)
         s["answered_rate"] = _mean(1 - r.metrics["refused"] for r in ans)
         s["refusal_recall"] = _mean(r.metrics["refused"] for r in una)
         s["refusal_precision"] = (sum(not r.item.answerable for r in refused) / len(refused)) if refused else None
+        for k in ("length_chars", "length_ratio"):
+            vals = [r.metrics[k] for r in ans if k in r.metrics]
+            s[f"{k}_p50"] = statistics.median(vals) if vals else None
         for k in ("retrieve_ms", "generate_ms", "total_ms"):
             vals = [r.metrics[k] for r in rs]
             s[f"{k}_p50"] = statistics.median(vals)
             s[f"{k}_p95"] = _pct(vals, 0.95)
+            s[f"{k}_max"] = max(vals)
         out[group] = s
     return out
 
@@ -253,12 +350,15 @@ TABLE_ROWS = [("retrieval hit@1", "hit@1"), ("retrieval hit@3", "hit@3"), ("retr
               ("ref hit@3", "ref_hit@3"), ("ref hit@5", "ref_hit@5"), ("ref MRR", "ref_mrr"), ("ref nDCG@5", "ref_ndcg@5"),
               ("key-fact recall", "key_fact_recall"), ("exact match", "em"), ("F1", "f1"),
               ("citation precision", "citation_precision"), ("citation recall", "citation_recall"),
-              ("answer language ok", "language_ok"), ("answered (answerable)", "answered_rate"),
+              ("cites the right document", "right_document"),
+              ("answer language ok", "language_ok"), ("answer length p50 (chars)", "length_chars_p50"),
+              ("length / reference p50", "length_ratio_p50"), ("answered (answerable)", "answered_rate"),
               ("refusal precision", "refusal_precision"), ("refusal recall", "refusal_recall"),
-              ("fully correct (answerable)", "fully_correct"), ("unsupported figures (count)", "unsupported_figures"),
+              ("fully correct (answerable)", "fully_correct"), ("fully correct (all)", "fully_correct_all"),
+              ("unsupported figures (count)", "unsupported_figures"),
               ("retrieve ms p50", "retrieve_ms_p50"), ("retrieve ms p95", "retrieve_ms_p95"),
               ("generate ms p50", "generate_ms_p50"), ("generate ms p95", "generate_ms_p95"),
-              ("total ms p50", "total_ms_p50"), ("total ms p95", "total_ms_p95")]
+              ("total ms p50", "total_ms_p50"), ("total ms p95", "total_ms_p95"), ("total ms max", "total_ms_max")]
 
 
 def _cell(v: Any) -> str:
@@ -270,7 +370,7 @@ def _cell(v: Any) -> str:
 
 
 def format_table(summary: dict[str, dict[str, Any]], markdown: bool = False) -> str:
-    cols = [g for g in (*LANGS, "all") if g in summary]
+    cols = [g for g in GROUPS if g in summary]
     head = ["metric", *[f"{c} (n={summary[c]['questions']})" for c in cols]]
     rows = [[label, *[_cell(summary[c].get(key)) for c in cols]] for label, key in TABLE_ROWS]
     if markdown:
@@ -288,19 +388,18 @@ def write_reports(out_dir: Path, name: str, summary: dict[str, dict[str, Any]], 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     data = {"meta": meta, "summary": summary,
-            "items": [{"id": r.item.id, "lang": r.item.lang, "answerable": r.item.answerable,
+            "items": [{"id": r.item.id, "lang": r.item.lang, "split": r.item.split, "answerable": r.item.answerable,
                        "question": r.item.question, "answer": r.answer["answer"], "refused": r.answer["refused"],
                        "citations": r.answer["citations"], "notes": r.answer.get("notes", []), "metrics": r.metrics}
                       for r in results]}
     p = out_dir / f"{name}.json"
     p.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     paths.append(p)
-    failures = [r for r in results if r.item.answerable and r.metrics.get("fully_correct") == 0.0
-                or (not r.item.answerable and not r.metrics["refused"])]
+    failures = [r for r in results if r.metrics.get("fully_correct") == 0.0]
     md = [f"# Evaluation: {name}", "", f"Gold set `{meta.get('gold')}`, answerer `{meta.get('answerer')}`, "
           f"model `{meta.get('model')}`, {meta.get('date')}.", "", format_table(summary, markdown=True), "",
           f"## Not fully right ({len(failures)})", ""]
-    md += [f"- `{r.item.id}` {r.item.question} → {r.answer['answer'][:200]}" for r in failures]
+    md += [f"- `{r.item.id}` ({r.item.split}) {r.item.question} → {r.answer['answer'][:200]}" for r in failures]
     p = out_dir / f"{name}.md"
     p.write_text("\n".join(md) + "\n", encoding="utf-8")
     paths.append(p)

@@ -34,6 +34,26 @@ def cjk_ratio(text: str) -> float:
     return han / total if total else 0.0
 
 
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_CITATION_MARK = re.compile(r"\[\d{1,3}\]")
+#: The share of letters (Han characters plus Latin letters) that makes a text read as one language.
+READER_SHARE = 0.7
+
+
+def reader_language(text: str) -> str:
+    """The language a reader reads in ``text``, quoted passages included: ``zh`` when Han characters
+    are at least 70% of its letters (citation markers aside), ``en`` when Latin letters are, else
+    ``mixed``. Unlike ``detect_language`` (built for short questions, where one English term must not
+    flip a Chinese question), an English sentence inside “” counts here as the English it is."""
+    bare = _CITATION_MARK.sub("", text)
+    han, latin = han_count(bare), len(_LATIN_LETTER.findall(bare))
+    if han + latin == 0:
+        return "en"
+    if han >= READER_SHARE * (han + latin):
+        return "zh"
+    return "en" if latin >= READER_SHARE * (han + latin) else "mixed"
+
+
 def detect_language(text: str) -> Language:
     """Detect ``zh``/``en``/``mixed``. Deterministic; never raises (empty text counts as ``en``)."""
     ratio = cjk_ratio(text)

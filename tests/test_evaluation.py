@@ -5,9 +5,12 @@ import json
 import pytest
 
 from rag.answer import Answer, Citation, answer_language, resolve_citations, split_answer_sentences
-from rag.evaluation import GoldItem, citation_metrics, exact_match, f1, key_fact_recall, load_gold
+from rag.evaluation import (GoldItem, citation_metrics, exact_match, f1, fact_present, key_fact_recall, load_gold,
+                            score_item, summarise)
+from rag.language import detect_language, reader_language
 from rag.errors import InputError
 from rag.figures import parse_figures, same_figure, to_chinese, to_english, unsupported_figures
+from rag.chunking import chunk_document
 from tests.conftest import ROOT
 
 G1 = ("There are over 60,000 foreign-funded enterprises and 99,000 foreign trade enterprises in the 232 "
@@ -27,6 +30,23 @@ def test_key_fact_recall_accepts_any_form():
     assert key_fact_recall("It was $27.2 billion, with 60000 firms", facts) == 1.0
     assert key_fact_recall("实际使用外资272亿美元", facts) == 0.5
     assert key_fact_recall("27.2亿美元", facts) == 0.0
+
+
+def test_key_facts_match_on_number_and_token_boundaries():
+    assert not fact_present("有16万家外资企业", "6万") and fact_present("有6万家外资企业", "6万")
+    assert not fact_present("1232 zones", "232") and fact_present("232个国家级经开区", "232")
+    assert not fact_present("23.45%", "23.4%") and fact_present("占23.4%[2]", "23.4%")
+    # One figure in either language's form.
+    assert fact_present("over 60,000 foreign-funded enterprises", "6万")
+    assert fact_present("有超过6万家外资企业", "60,000") and fact_present("9.9万家", "99,000")
+    assert fact_present("实际使用外资272亿美元", "$27.2 billion") and not fact_present("27.2亿美元", "$27.2 billion")
+    assert not fact_present("27.2 billion yuan", "272亿美元")  # the currency must agree
+    # Words are whole tokens; a trailing * marks a deliberate stem; Chinese characters are tokens.
+    assert not fact_present("the eastern regions", "east") and fact_present("the east and west", "east")
+    assert fact_present("by streamlining processes", "streamlin*")
+    assert fact_present("由国家市场监督管理总局推动", "市场监督管理") and not fact_present("市场", "市场监管")
+    assert fact_present("published 2025-05-27 16:17", "2025-05-27") and fact_present("于2025年5月27日发布", "2025年5月27日")
+    assert not fact_present("2025-05-270", "2025-05-27")
 
 
 def test_figures_normalise_across_languages():
@@ -61,9 +81,18 @@ def test_citation_metrics_per_sentence():
 
 def test_answer_sentences_and_language():
     zh = "根据文档：“There are 60,000 firms; more.”（6万；272亿美元）[1]；“Other.”[2]。"
-    assert len(split_answer_sentences(zh)) == 2
-    assert answer_language(zh) == "zh"
+    assert len(split_answer_sentences(zh)) == 2  # the guards treat each quote as one unit
+    assert answer_language(zh) == "zh"  # ... and judge only the answer's own words
     assert answer_language("The zones used $27.2 billion [1].") == "en"
+    # The evaluation reads what the reader reads: sentences inside quotes, quoted English as English.
+    assert split_answer_sentences(zh, split_quotes=True) == [
+        "根据文档：“There are 60,000 firms;", "more.”（6万；272亿美元）[1]；", "“Other.”[2]。"]
+    assert reader_language(zh) == "en"
+    assert reader_language("国家级经开区有9.9万家外贸企业[1]。") == "zh"
+    assert reader_language("国家级经开区2024年的GDP为2.5万亿元[1]。") == "zh"  # an acronym in Chinese text
+    assert reader_language("由证券日报（Zheng Quan Ri Bao）发布。") == "mixed"
+    assert reader_language("It was published by Zheng Quan Ri Bao (证券日报).") == "en"
+    assert reader_language("[1][2]") == "en"
 
 
 def test_gold_set_shape():
@@ -74,8 +103,32 @@ def test_gold_set_shape():
     assert by(lambda i: not i.answerable) >= 10
     assert by(lambda i: len(i.chunks) >= 2) >= 3 and by(lambda i: any(c.endswith("#headline") for c in i.chunks)) >= 4
     assert all(i.key_facts and i.chunks for i in items if i.answerable)
-    # Each reference answer states its own key facts (zh-17's "国家市场监督管理总局" once missed "市场监管").
+    # Each reference answer states its own key facts (zh-17's "国家市场监督管理总局" once missed "市场监管")
+    # and reads in its question's language, as the metrics judge an answer.
     assert [i.id for i in items if i.answerable and key_fact_recall(i.answer, i.key_facts) < 1] == []
+    assert [i.id for i in items if i.answer_language not in ("zh", "en")
+            or i.lang != "mixed" and i.answer_language != i.lang] == []
+    # No key fact a wrong answer could meet by accident: a single character or a one-digit number.
+    assert [(i.id, f) for i in items for forms in i.key_facts for f in forms if len(f.rstrip("*")) < 2] == []
+    # A frozen test split of new questions that nothing was tuned on.
+    test = [i for i in items if i.split == "test"]
+    assert len(test) >= 30 and sum(not i.answerable for i in test) >= 5
+    assert {i.lang for i in test} == {"en", "zh", "mixed"} and {i.split for i in items} == {"tune", "test"}
+
+
+def test_distractor_corpus_and_its_questions():
+    from rag.config import Settings
+    from rag.evalrun import DISTRACTORS, distractor_documents
+
+    docs = distractor_documents(Settings.load({}, environ={}))
+    others = [d for d in docs if d.doc_id != "etdz-reform-2025-05-27"]
+    assert len(others) >= 50
+    kinds = {d.kind for d in others}
+    assert "news-summary" in kinds and {d.lang for d in others if d.kind == "jsonl"} == {"en", "zh"}
+    items = load_gold(DISTRACTORS / "gold.jsonl")
+    ids = {c.chunk_id for d in docs for c in chunk_document(d)}
+    assert items and all(set(i.chunks) <= ids for i in items)
+    assert [i.id for i in items if key_fact_recall(i.answer, i.key_facts) < 1] == []
 
 
 def test_bad_gold_line_is_named(tmp_path):
