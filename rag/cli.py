@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="gold questions to ask: tune (rules may be fitted to it), test (frozen) or all (default)")
     s.add_argument("--corpus", choices=("bundled", "distractors"), default="bundled",
                    help="bundled: the index in use; distractors: the bundled document among 72 others (eval/distractors)")
+    s.add_argument("--rescore", type=Path, default=None, metavar="REPORT",
+                   help="score the answers saved in an earlier report (gold-*.json) again with today's metrics")
 
     s = sub.add_parser("chat", help="start the chat page (http://127.0.0.1:7860)")
     s.add_argument("--host", help="address to bind (default 127.0.0.1, RAG_HOST); others need RAG_AUTH")
@@ -266,7 +268,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
         return 0
     return eval_gold(settings, Path(args.gold), args.answerer, args.out, args.limit, args.calibrate,
-                     progress=not args.quiet, split=args.split, corpus=args.corpus)
+                     progress=not args.quiet, split=args.split, corpus=args.corpus,
+                     rescore_report=args.rescore)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:

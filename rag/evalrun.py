@@ -12,7 +12,7 @@ from pathlib import Path
 from .config import Settings
 from .embedding import Embedder
 from .errors import InputError
-from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, run_eval, summarise,
+from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, rescore, run_eval, summarise,
                          summarise_feedback, write_reports)
 from .factory import make_answerer, open_retriever
 from .indexer import index_documents
@@ -43,15 +43,26 @@ def select_items(items: list, split: str, limit: int = 0) -> list:
 
 
 def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, limit: int = 0,
-              calibrate: bool = False, progress: bool = True, split: str = "all", corpus: str = "bundled") -> int:
+              calibrate: bool = False, progress: bool = True, split: str = "all", corpus: str = "bundled",
+              rescore_report: Path | None = None) -> int:
     """Evaluate one answerer on a gold set; print the table; write JSON, Markdown and PNG reports.
-    ``corpus="distractors"`` indexes the distractor corpus in a temporary folder and adds its questions."""
+    ``corpus="distractors"`` indexes the distractor corpus in a temporary folder and adds its questions;
+    ``rescore_report`` scores the answers of an earlier report again instead of asking."""
     if corpus not in ("bundled", "distractors"):
         raise InputError(f"unknown corpus {corpus!r}", "use bundled or distractors")
     items = load_gold(gold)
     if corpus == "distractors":
         items += load_gold(DISTRACTORS / "gold.jsonl")
     items = select_items(items, split, limit)
+    if rescore_report is not None:
+        results = rescore(rescore_report, items)
+        summary = summarise(results)
+        print(f"{rescore_report}: {len(results)} saved answers scored again")
+        print(format_table(summary))
+        paths = write_reports(out, f"{rescore_report.stem}-rescored", summary, results,
+                              {"gold": str(gold), "rescored": str(rescore_report), "date": time.strftime("%Y-%m-%d %H:%M")})
+        print("reports: " + ", ".join(str(p) for p in paths))
+        return 0
     answerer_obj = make_answerer(settings, answerer)
     with tempfile.TemporaryDirectory(prefix="rag-distractors-") as tmp:
         if corpus == "distractors":

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 from .answer import Answer, cited_numbers, split_answer_sentences
 from .errors import InputError
 from .documents import REF_MARKER as _MARKER_RE
+from .guards import REFUSAL_PHRASES
 from .figures import Figure, parse_figures, same_figure, unsupported_figures
 from .language import detect_language, reader_language
 from .records import SearchResult
@@ -205,7 +206,8 @@ def citation_metrics(answer: Answer, item: GoldItem) -> dict[str, float]:
             return c.doc_id in item.docs and bool(set(c.refs) & gold_refs)
         return c.chunk_id in gold_chunks
 
-    sentences = split_answer_sentences(answer.answer, split_quotes=True)
+    # A sentence saying the documents lack one part of the answer claims nothing that needs a source.
+    sentences = [s for s in split_answer_sentences(answer.answer, split_quotes=True) if not REFUSAL_PHRASES.search(s)]
     if not sentences:
         return {"citation_recall": 0.0, "citation_precision": 0.0}
     recall = [float(any(supports(n) for n in cited_numbers(s))) for s in sentences]
@@ -257,7 +259,8 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult) -> dict[str
     if answered and answer.citations:
         m["right_document"] = float(bool(item.docs) and all(c.doc_id in item.docs for c in answer.citations))
     if item.answerable:
-        m.update(retrieval_metrics(search, item))
+        if search is not None:
+            m.update(retrieval_metrics(search, item))
         m["key_fact_recall"] = key_fact_recall(answer.answer, item.key_facts) if answered else 0.0
         m["em"] = exact_match(answer.answer, item.answer) if answered else 0.0
         m["f1"] = f1(answer.answer, item.answer) if answered else 0.0
@@ -341,6 +344,36 @@ def run_eval(items: list[GoldItem], ask: Callable[[str], Answer], progress: bool
     if progress:
         print(file=sys.stderr)
     return results
+
+
+def rescore(report: Path, items: list[GoldItem]) -> list[ItemResult]:
+    """Score the answers saved in an earlier report again, with today's metrics and gold set, without
+    asking anything: a metric change is then measured on exactly the same answers. Retrieval
+    metrics are taken from the report (the hits are not saved)."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        saved = {d["id"]: d for d in data["items"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{report}: not an evaluation report ({type(e).__name__})",
+                         "pass a gold-*.json file that rag eval wrote") from None
+    from .answer import Citation
+
+    results = []
+    for item in items:
+        d = saved.get(item.id)
+        if d is None:
+            continue
+        answer = Answer(question=item.question, language="", answer=d["answer"], refused=d["refused"],
+                        citations=[Citation(**c) for c in d["citations"]], answerer="", notes=d.get("notes", []))
+        metrics = score_item(item, answer, None)
+        metrics.update({k: v for k, v in d["metrics"].items() if k.startswith(_RETRIEVAL_KEYS) or k.endswith("_ms")})
+        results.append(ItemResult(item=item, answer=answer.to_dict(), metrics=metrics))
+    if not results:
+        raise InputError(f"{report}: no question of the gold set is in it", "rescore a report of the same gold set")
+    return results
+
+
+_RETRIEVAL_KEYS = ("hit@", "mrr", "ndcg@", "ref_")
 
 
 # ---- reports ------------------------------------------------------------------------------------

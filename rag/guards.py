@@ -22,7 +22,8 @@ from .evidence import Evidence
 from .figures import parse_figures, unsupported_figures
 from .prompts import NOT_FOUND
 
-_REFUSAL_PHRASES = re.compile(r"NOT[_ ]FOUND|没有找到相关信息|无法回答|未提及|没有提及|do(?:es)? not contain|cannot answer|"
+#: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
+REFUSAL_PHRASES = re.compile(r"NOT[_ ]FOUND|没有找到相关信息|无法回答|未提及|没有提及|do(?:es)? not contain|cannot answer|"
                               r"not (?:mentioned|provided|specified)|no information", re.IGNORECASE)
 _MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 
@@ -45,7 +46,7 @@ def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
     """Refusal, figure and language checks (cheap, no model)."""
     v = Verdict()
     stripped = _MARKERS.sub("", text).strip()
-    if not stripped or _REFUSAL_PHRASES.search(stripped):
+    if not stripped or REFUSAL_PHRASES.search(stripped):
         v.refused = True
         return v
     bad = unsupported_figures(text, [e.statement.text for e in evidence] + [e.chunk.date for e in evidence])

@@ -36,8 +36,8 @@ def _constant(question: str, cites: list[Citation], inline: bool) -> tuple[str, 
     return f"根据文档：“{' '.join(c.text for c in cites)}”{markers}。", cites, False
 
 
-def _refuse(question: str, cites: list[Citation]) -> tuple[str, list[Citation], bool]:
-    return refusal(detect_language(question).dominant), [], True
+def _refuse(question: str, cites: list[Citation], language: str) -> tuple[str, list[Citation], bool]:
+    return refusal(language), [], True
 
 
 def _first_statement(question: str, cites: list[Citation]) -> tuple[str, list[Citation], bool]:
@@ -50,7 +50,7 @@ def _first_statement(question: str, cites: list[Citation]) -> tuple[str, list[Ci
 ANSWERERS = {
     "constant, markers at the end": lambda q, c: _constant(q, c, inline=False),
     "constant, markers inline": lambda q, c: _constant(q, c, inline=True),
-    "refuse": _refuse,
+    "refuse": _refuse,  # in the language the gold set wants, so only the refusing itself is judged
     "first statement": _first_statement,
 }
 
@@ -66,7 +66,8 @@ def _run(gold_and_search, answerer) -> tuple[dict, list[ItemResult]]:
     assert len(cites) == 16  # 13 statements of the summary and the headline chunk's three lines
     results = []
     for item, search in gold_and_search:
-        text, used, refused = answerer(item.question, cites)
+        text, used, refused = (answerer(item.question, cites, item.answer_language) if answerer is _refuse
+                               else answerer(item.question, cites))
         language = detect_language(item.question)
         answer = Answer(question=item.question, language=language.code, answer=text, refused=refused,
                         citations=used, answerer="degenerate", dominant_language=language.dominant, search=search)
@@ -102,3 +103,12 @@ def test_first_statement_is_right_only_where_it_is_the_answer(gold_and_search):
     assert all(set(i.refs) == {1} for i in right), [i.id for i in right]
     assert summary["all"]["fully_correct"] < 0.05
     assert summary["zh"]["language_ok"] < 0.5
+
+
+def test_saved_answers_score_the_same_when_rescored(gold_and_search, tmp_path):
+    from rag.evaluation import rescore, write_reports
+
+    summary, results = _run(gold_and_search, ANSWERERS["first statement"])
+    report = write_reports(tmp_path, "first", summary, results, {})[0]
+    again = summarise(rescore(report, [item for item, _ in gold_and_search]))
+    assert again == summary
