@@ -50,7 +50,7 @@ browser-deps:
 	fi
 
 test: install browser-deps
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -q -rsx -p no:cacheprovider $(PYTEST_ARGS)
 
 eval: install
 	$(VENV)/bin/rag eval --answerer extractive

@@ -9,6 +9,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -205,24 +206,23 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
         index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)
 
 
-def rebuild_sources(settings: Settings) -> list[Path]:
+def rebuild_sources(settings: Settings, warn: Callable[[str], None] | None = None) -> list[Path]:
     """What `rag index --rebuild` re-reads when given no paths: the bundled corpus, the chat's
     uploads, and every indexed document whose source file still exists (read from the manifest
-    when it is readable), so a rebuild after corruption loses nothing that can be re-read."""
+    when it is readable), so a rebuild after corruption loses nothing that can be re-read.
+
+    Whatever it cannot bring back is said in one ``warning:`` line (through ``warn``, by default
+    on stderr): the ids of previously indexed documents that the rebuild will not contain (source
+    file gone, or the manifest unreadable and only the chunk records still naming them), or, when
+    neither the manifest nor the chunk records can be read, that their list was unreadable."""
     from .documents import bundled_corpus
 
     paths: list[Path] = [bundled_corpus()]
     uploads = settings.index_dir / "uploads"
     if uploads.is_dir():
         paths.append(uploads)
-    try:
-        gen = store.current_generation(settings.index_dir)
-        # Read as plain JSON, not through read_manifest, so an index of an older format still
-        # tells the rebuild where its documents came from.
-        documents = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["documents"] if gen else {}
-        paths += [Path(d["path"]) for d in documents.values() if d.get("path") and Path(d["path"]).is_file()]
-    except (IndexError_, OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass  # an unreadable manifest: the corpus and uploads are what can be recovered
+    previous, problem = _previous_documents(settings.index_dir)
+    paths += [Path(p) for p in previous.values() if p and Path(p).is_file()] if previous else []
     seen: set[Path] = set()
     out = []
     for p in paths:
@@ -230,4 +230,62 @@ def rebuild_sources(settings: Settings) -> list[Path]:
         if r not in seen and not any(parent in seen for parent in r.parents):
             seen.add(r)
             out.append(p)
+    line = _rebuild_loss(previous, problem, out, settings)
+    if line:
+        (warn or _warn)(line)
     return out
+
+
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def _previous_documents(index_dir: Path) -> tuple[dict[str, str] | None, str]:
+    """The indexed documents as ``{doc_id: source path}`` and, when the manifest could not be read,
+    why. With an unreadable manifest the ids come from the chunk records (paths unknown, ``""``);
+    ``None`` when neither can be read. No index at all is no problem: ``({}, "")``."""
+    try:
+        gen = store.current_generation(index_dir)
+    except IndexError_ as e:
+        return None, e.problem
+    if gen is None:
+        return {}, ""
+    try:
+        # Read as plain JSON, not through read_manifest, so an index of an older format still
+        # tells the rebuild where its documents came from.
+        documents = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))["documents"]
+        return {str(k): str(v.get("path") or "") for k, v in documents.items()}, ""
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        problem = f"{gen.name}/manifest.json is unreadable ({type(e).__name__})"
+    try:
+        with open(gen / "chunks.jsonl", encoding="utf-8") as fh:
+            return {str(json.loads(line)["doc_id"]): "" for line in fh if line.strip()}, problem
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, problem
+
+
+#: At most this many ids are named in the warning line; the rest are counted.
+_NAMED = 20
+
+
+def _rebuild_loss(previous: dict[str, str] | None, problem: str, sources: list[Path], settings: Settings) -> str:
+    """The warning line for documents a rebuild from ``sources`` will not bring back ("" if none)."""
+    from .documents import load_documents
+    from .errors import RagError
+
+    hint = "index their files again with `rag index PATH` after the rebuild"
+    if previous is None:
+        return (f"{problem}; the list of previously indexed documents is unreadable, so the rebuild "
+                f"re-reads only the bundled corpus, the uploads and nothing else — {hint}")
+    if not previous:
+        return ""
+    try:
+        recovered = {d.doc_id for d in load_documents(sources, settings.max_file_bytes)}
+    except RagError:
+        return ""  # the rebuild stops on this file with its own error before replacing anything
+    lost = sorted(set(previous) - recovered)
+    if not lost:
+        return ""
+    names = ", ".join(lost[:_NAMED]) + (f" and {len(lost) - _NAMED} more" if len(lost) > _NAMED else "")
+    why = f"{problem}, so their source files are unknown" if problem else "their source files are gone"
+    return f"the rebuild cannot recover {len(lost)} previously indexed document(s) ({why}): {names} — {hint}"

@@ -22,8 +22,11 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Only the model cache and the embedding's precision and batch size come from the environment
+    # (RAG_EMBED_PRECISION=fp32|bf16 and RAG_EMBED_BATCH_SIZE run the suite with bf16 forced off or
+    # on and other batch shapes; the CLI processes the tests start read the same variables).
     return Settings.load({"index_dir": tmp_path_factory.mktemp("index")}, environ={
-        k: v for k, v in os.environ.items() if k == "RAG_CACHE_DIR"})
+        k: v for k, v in os.environ.items() if k in ("RAG_CACHE_DIR", "RAG_EMBED_PRECISION", "RAG_EMBED_BATCH_SIZE")})
 
 
 @pytest.fixture(scope="session")

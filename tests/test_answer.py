@@ -188,7 +188,8 @@ def test_merge_answers_renumbers_shared_sources_and_keeps_a_refused_part():
     # A refused first part: the first token came after it ended.
     late = merge_answers("D? A?", [("D?", none), ("A?", one)])
     assert late.timings["first_token_ms"] == 5.0 and late.answer.startswith("On “D”: the documents")
-    assert merge_answers("D? D?", [("D?", none), ("D?", none)]).refused
+    nothing = merge_answers("D? D?", [("D?", none), ("D?", none)])
+    assert nothing.refused and nothing.answer == "The documents do not contain this information." and not nothing.citations
     # A lead-in stays only where nothing was answered before it; a terse part still ends a sentence.
     terse = Answer("F?", "en", "27.2 billion [1]", False, [cite(1, "d#g1", "a")], "llm", {"total_ms": 1.0})
     quoted = Answer("C?", "en", "According to the documents: C is 3 [1].", False, [cite(1, "d#g3", "c")], "extractive",

@@ -32,6 +32,26 @@ def synthetic(n: int, dim: int = 64, seed: int = 0) -> tuple[list[Chunk], np.nda
     return chunks, vecs
 
 
+#: Embeddings of one text are compared by cosine: the same text embedded alone or in a batch, in
+#: bf16 (AMX or AVX512-BF16 CPUs) or fp32, on one kind of CPU or another, gives vectors that differ
+#: elementwise (bf16, alone vs in a batch of 4: up to 1.5e-3 per component here) but point the same
+#: way (cosine 0.99995 then; other texts of the tests below are at most 0.95 apart).
+SAME_DIRECTION = 0.999
+
+
+def same_vectors(got: np.ndarray, want: np.ndarray, among: np.ndarray | None = None,
+                 rows: list[int] | None = None) -> None:
+    """Assert that each row of ``got`` has cosine >= SAME_DIRECTION to the same row of ``want``
+    and, given ``among`` and ``rows``, that row ``rows[i]`` is its nearest neighbour in ``among``."""
+    got, want = np.atleast_2d(got).astype(np.float64), np.atleast_2d(want).astype(np.float64)
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    cos = (unit(got) * unit(want)).sum(axis=1)
+    assert cos.min() >= SAME_DIRECTION, f"cosines to the reference vectors: {np.round(cos, 5).tolist()}"
+    if among is not None:
+        nearest = (unit(got) @ unit(np.asarray(among, dtype=np.float64)).T).argmax(axis=1)
+        assert nearest.tolist() == list(rows), f"nearest rows {nearest.tolist()}, expected {rows}"
+
+
 def manifest(dim: int) -> store.Manifest:
     return store.Manifest(model={"name": "synthetic", "fingerprint": "synthetic", "dimension": 0}, dimension=dim)
 
@@ -123,9 +143,16 @@ def test_embedding_parts_are_reused(fresh_settings, embedder, monkeypatch):
     real = embedder.embed_documents
     monkeypatch.setattr(embedder, "embed_documents", lambda t, progress=False: calls.append(len(t)) or real(t))
     again = embed_resumable(texts, embedder, fresh_settings.index_dir, progress=False)
-    assert calls == [16] and np.allclose(first, again, atol=1e-5)
-    # Vectors come back in the input order although parts are embedded longest first.
-    assert np.allclose(again[5], embedder.embed_documents([texts[5]])[0], atol=1e-3)
+    assert calls == [16]
+    # The two parts read back are the saved vectors themselves; the part embedded again points the
+    # same way (vectors are compared by direction, never elementwise: see same_vectors).
+    assert (again == first).all(axis=1).sum() >= 24
+    same_vectors(again, first)
+    # Vectors come back in the input order although parts are embedded longest first: a text
+    # embedded alone (a batch of one, unlike the batches of the build) is its own row's vector.
+    picks = [0, 5, 17, 39]
+    alone = np.vstack([embedder.embed_documents([texts[i]]) for i in picks])
+    same_vectors(alone, again[picks], among=again, rows=picks)
 
 
 def test_texts_are_embedded_longest_first_by_tokens(fresh_settings, embedder, monkeypatch):
@@ -154,9 +181,14 @@ def test_killed_build_resumes_where_it_stopped(fresh_settings, embedder, tmp_pat
                                            encoding="utf-8")
     cmd = [sys.executable, "-m", "rag.cli", "--index-dir", str(s.index_dir), "index", str(folder)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and not list(s.index_dir.glob(".embed-*/part-*.npy")):
+    # A guard against a hung build only: the first part (512 chunks) takes about a minute here, and
+    # several with batches of one (RAG_EMBED_BATCH_SIZE=1) on a busy machine.
+    deadline = time.time() + 1800
+    while not list(s.index_dir.glob(".embed-*/part-*.npy")):
         assert proc.poll() is None, "the build ended before its first part was saved"
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail("no embedding part was saved within 1800 s")
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -169,4 +201,5 @@ def test_killed_build_resumes_where_it_stopped(fresh_settings, embedder, tmp_pat
     # The resumed vectors are the ones a clean build makes.
     doc = load_documents([folder / "doc1.md"])[0]
     pos = next(i for i in range(len(data.chunks)) if data.chunks[i].doc_id == doc.doc_id)
-    assert np.allclose(data.vectors[pos], embedder.embed_documents([data.chunks[pos].text])[0], atol=2e-3)
+    same_vectors(embedder.embed_documents([data.chunks[pos].text]), data.vectors[[pos]],
+                 among=np.asarray(data.vectors), rows=[pos])
