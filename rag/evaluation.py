@@ -252,10 +252,11 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult) -> dict[str
     m: dict[str, float] = {"refused": float(refused), "language_ok": float(reader_language(answer.answer) == want_lang)}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)
-    # Figures an answer states that its cited sources do not: counted for every answer given,
-    # unanswerable questions included (an invented figure there is the worst kind).
-    m["unsupported_figures"] = float(len(unsupported_figures(answer.answer, [c.text for c in answer.citations]))) \
-        if answered else 0.0
+    # Figures an answer states that neither its cited sources nor the question state: counted for
+    # every answer given, unanswerable questions included (an invented figure there is the worst
+    # kind). Repeating the question's "2024年" invents nothing.
+    m["unsupported_figures"] = float(len(unsupported_figures(
+        answer.answer, [c.text for c in answer.citations] + [item.question]))) if answered else 0.0
     if answered and answer.citations:
         m["right_document"] = float(bool(item.docs) and all(c.doc_id in item.docs for c in answer.citations))
     if item.answerable:

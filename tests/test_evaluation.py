@@ -147,3 +147,20 @@ def test_feedback_log_summary(tmp_path):
         {"vote": "down", "question": "Who published it?", "answer": "x"}]), encoding="utf-8")
     s = summarise_feedback(log)
     assert s["votes"] == 2 and s["by_language"]["zh"]["up"] == 1 and s["down"][0]["question"] == "Who published it?"
+
+
+def test_figures_from_the_question_are_not_invented_but_others_are():
+    item = GoldItem("x", "2024年上海港集装箱吞吐量是多少？", "zh", True, [["5150万"]], [], ["d#g2"], "5150万标箱[1]。")
+    source = Citation(1, "d", "d#g2", 2, [], "Shanghai port handled 51.5 million TEU of containers")
+    said = lambda text: score_item(item, Answer(item.question, "zh", text, False, [source], "x"), None)
+    assert said("2024年上海港集装箱吞吐量是5150万标箱[1]。")["unsupported_figures"] == 0
+    assert said("2023年上海港集装箱吞吐量是5150万标箱[1]。")["unsupported_figures"] == 1
+    wrong = said("上海港集装箱吞吐量是5150万标箱，同比增长18.2%[1]。")
+    assert wrong["unsupported_figures"] == 1 and wrong["fully_correct"] == 0
+
+
+def test_close_figures_are_different_figures():
+    assert not same_figure(parse_figures("2023年")[0], parse_figures("2024年")[0])
+    assert not same_figure(parse_figures("60,050")[0], parse_figures("60,000")[0])
+    assert same_figure(parse_figures("$27.2 billion")[0], parse_figures("272亿美元")[0])
+    assert same_figure(parse_figures("51.5 million TEU")[0], parse_figures("5150万标箱")[0])
