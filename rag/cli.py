@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
 
     s = sub.add_parser("eval", help="evaluate on a gold set (or `rag eval xquad`)")
-    s.add_argument("gold", nargs="?", default="eval/gold.jsonl",
-                   help="gold JSONL; 'xquad' for the XQuAD benchmark; 'feedback' to summarise the chat's votes")
+    s.add_argument("gold", nargs="?", default=None,
+                   help="gold JSONL (default: the bundled eval/gold.jsonl); 'xquad' for the XQuAD benchmark; 'feedback' to summarise the chat's votes")
     s.add_argument("--feedback", type=Path, default=None, help="feedback log (eval feedback; default index/feedback.jsonl)")
     s.add_argument("--answerer", choices=("llm", "extractive", "http"), default=None)
     s.add_argument("--out", type=Path, default=Path("eval/reports"), help="report folder")
@@ -267,7 +267,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.gold == "xquad":
         eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
         return 0
-    return eval_gold(settings, Path(args.gold), args.answerer, args.out, args.limit, args.calibrate,
+    from .evaluation import GOLD_PATH
+
+    return eval_gold(settings, Path(args.gold) if args.gold else GOLD_PATH, args.answerer, args.out, args.limit, args.calibrate,
                      progress=not args.quiet, split=args.split, corpus=args.corpus,
                      rescore_report=args.rescore)
 

@@ -17,7 +17,7 @@ from rag.chunking import chunk_document
 from rag.documents import load_documents
 from rag.evaluation import GOLD_PATH, ItemResult, load_gold, score_item, summarise
 from rag.language import detect_language
-from tests.conftest import CORPUS_FILE
+from tests.conftest import CORPUS_FILE, run_cli
 
 
 def _citations() -> list[Citation]:
@@ -112,3 +112,10 @@ def test_saved_answers_score_the_same_when_rescored(gold_and_search, tmp_path):
     report = write_reports(tmp_path, "first", summary, results, {})[0]
     again = summarise(rescore(report, [item for item, _ in gold_and_search]))
     assert again == summary
+    # The same through the CLI, on one split; a file that is no report is one clear line.
+    done = run_cli("eval", "--rescore", str(report), "--split", "test", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0 and "37 saved answers scored again" in done.stdout, done.stderr
+    assert (tmp_path / "out" / "first-rescored.md").is_file()
+    (tmp_path / "bad.json").write_text("[1, 2", encoding="utf-8")
+    bad = run_cli("eval", "--rescore", str(tmp_path / "bad.json"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not an evaluation report" in bad.stderr
