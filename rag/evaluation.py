@@ -122,7 +122,7 @@ def _fact_tokens(text: str) -> list[str]:
     return _FACT_TOKEN.findall(text)
 
 
-def _is_figure_form(form: str) -> Figure | None:
+def _figure_form(form: str) -> Figure | None:
     """The figure a key-fact form states when it is nothing but one figure ("60,000", "272亿美元",
     "23.4%"); such forms match by value, so each language's rendering of the figure is accepted."""
     figures = parse_figures(form)
@@ -139,7 +139,7 @@ def fact_present(answer: str, form: str) -> bool:
     matches 6万, never 16万; 232 never matches 1232). Any other form matches as a run of whole tokens
     (a Chinese character is a token), so "east" is not found in "eastern"; a trailing ``*`` marks a
     deliberate stem ("streamlin*" matches "streamlining")."""
-    figure = _is_figure_form(form)
+    figure = _figure_form(form)
     if figure is not None:
         return any(same_figure(figure, f) for f in parse_figures(_MARKER_RE.sub(" ", answer)))
     stem = form.endswith("*")
@@ -243,9 +243,10 @@ def shown_refusal(answer: Answer) -> bool:
     return bool(answer.refused and answer.answer.strip())
 
 
-def score_item(item: GoldItem, answer: Answer, search: SearchResult) -> dict[str, float]:
+def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> dict[str, float]:
     """Every metric for one gold item (missing keys mean "not applicable"). Everything is judged on
-    the text the reader sees: its language counts quoted passages, its sentences split inside quotes."""
+    the text the reader sees: its language counts quoted passages, its sentences split inside quotes.
+    Without ``search`` (a saved answer scored again) the retrieval metrics are left out."""
     want_lang = item.answer_language
     refused = shown_refusal(answer)
     answered = not answer.refused and bool(answer.answer.strip())
