@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 import tempfile
+from contextlib import nullcontext
 import time
 from pathlib import Path
 
@@ -64,8 +65,10 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
         print("reports: " + ", ".join(str(p) for p in paths))
         return 0
     answerer_obj = make_answerer(settings, answerer)
-    with tempfile.TemporaryDirectory(prefix="rag-distractors-") as tmp:
-        if corpus == "distractors":
+    # Only the distractor corpus needs an index folder of its own (removed afterwards).
+    scratch = tempfile.TemporaryDirectory(prefix="rag-distractors-") if corpus == "distractors" else nullcontext()
+    with scratch as tmp:
+        if tmp is not None:
             settings = dataclasses.replace(settings, index_dir=Path(tmp))
             embedder = Embedder(settings, progress=progress)
             index_documents(distractor_documents(settings), settings, embedder=embedder, progress=progress)

@@ -35,6 +35,7 @@ def cjk_ratio(text: str) -> float:
 
 
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+# documents.REF_MARKER's pattern: this base module may not import the ingest layer.
 _CITATION_MARK = re.compile(r"\[\d{1,3}\]")
 #: The share of letters (Han characters plus Latin letters) that makes a text read as one language.
 READER_SHARE = 0.7

@@ -28,7 +28,7 @@ def _citations() -> list[Citation]:
             for i, (c, s) in enumerate(statements, start=1)]
 
 
-def _constant(question: str, cites: list[Citation], inline: bool) -> tuple[str, list[Citation], bool]:
+def _constant(question: str, cites: list[Citation], language: str, inline: bool) -> tuple[str, list[Citation], bool]:
     if inline:  # each statement followed by its own marker, all inside one quote
         body = " ".join(f"{c.text} [{c.n}]" for c in cites)
         return f"According to the documents: “{body}”.", cites, False
@@ -40,7 +40,7 @@ def _refuse(question: str, cites: list[Citation], language: str) -> tuple[str, l
     return refusal(language), [], True
 
 
-def _first_statement(question: str, cites: list[Citation]) -> tuple[str, list[Citation], bool]:
+def _first_statement(question: str, cites: list[Citation], language: str) -> tuple[str, list[Citation], bool]:
     first = cites[0]
     if detect_language(question).dominant == "zh":
         return f"根据文档：“{first.text}”[1]。", [first], False
@@ -48,8 +48,8 @@ def _first_statement(question: str, cites: list[Citation]) -> tuple[str, list[Ci
 
 
 ANSWERERS = {
-    "constant, markers at the end": lambda q, c: _constant(q, c, inline=False),
-    "constant, markers inline": lambda q, c: _constant(q, c, inline=True),
+    "constant, markers at the end": lambda q, c, lang: _constant(q, c, lang, inline=False),
+    "constant, markers inline": lambda q, c, lang: _constant(q, c, lang, inline=True),
     "refuse": _refuse,  # in the language the gold set wants, so only the refusing itself is judged
     "first statement": _first_statement,
 }
@@ -66,8 +66,7 @@ def _run(gold_and_search, answerer) -> tuple[dict, list[ItemResult]]:
     assert len(cites) == 16  # 13 statements of the summary and the headline chunk's three lines
     results = []
     for item, search in gold_and_search:
-        text, used, refused = (answerer(item.question, cites, item.answer_language) if answerer is _refuse
-                               else answerer(item.question, cites))
+        text, used, refused = answerer(item.question, cites, item.answer_language)
         language = detect_language(item.question)
         answer = Answer(question=item.question, language=language.code, answer=text, refused=refused,
                         citations=used, answerer="degenerate", dominant_language=language.dominant, search=search)
