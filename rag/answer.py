@@ -8,7 +8,7 @@ from typing import Any
 
 from .documents import REF_MARKER
 from .evidence import Evidence
-from .language import detect_language, has_han
+from .language import detect_language, has_han, reader_language
 
 REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
 
@@ -31,6 +31,9 @@ class Citation:
     title: str = ""
     group_title: str = ""
     lang: str = ""
+    #: The statement's verified rendering in the question's language (machine translation), or "".
+    rendering: str = ""
+    rendering_lang: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,9 +87,12 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, list[Ci
     citations = []
     for original, n in sorted(order.items(), key=lambda x: x[1]):
         e = evidence[original - 1]
+        source = e.original or e.statement  # the card shows the source's own words and the rendering
+        rendering = e.statement.text if e.original is not None else e.rendering
         citations.append(Citation(n=n, doc_id=e.chunk.doc_id, chunk_id=e.chunk.chunk_id, group=e.chunk.group,
-                                  refs=list(e.statement.refs), text=e.statement.text, title=e.chunk.title,
-                                  group_title=e.chunk.group_title, lang=e.chunk.lang))
+                                  refs=list(source.refs), text=source.text, title=e.chunk.title,
+                                  group_title=e.chunk.group_title, lang=e.chunk.lang, rendering=rendering,
+                                  rendering_lang=({"en": "zh", "zh": "en"}.get(e.chunk.lang, "") if rendering else "")))
     return out, citations
 
 
@@ -136,9 +142,9 @@ def collapse_markers(text: str) -> str:
 
 
 def answer_language(text: str) -> str:
-    """Dominant language of an answer's own words: quoted evidence and markers are not counted."""
-    own = _MARKER.sub(" ", _QUOTED.sub(" ", text))
-    return detect_language(own).dominant
+    """The language a reader reads in an answer (``zh``, ``en`` or ``mixed``): quoted text counts as
+    the language it is in, markers do not (``language.reader_language``)."""
+    return reader_language(text)
 
 
 def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:

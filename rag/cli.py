@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("index", help="index files or folders (default: the bundled corpus)")
     s.add_argument("paths", nargs="*", type=Path)
     s.add_argument("--rebuild", action="store_true", help="discard the existing index and build anew")
+    s.add_argument("--no-render", action="store_true",
+                   help="skip the renderings of statements in the other language (RAG_RENDER=off does too)")
 
     sub.add_parser("docs", help="list indexed documents")
 
@@ -111,7 +113,26 @@ def cmd_index(args: argparse.Namespace) -> int:
     for new, old in report.duplicates.items():
         print(f"skipped {new}: same content as {old}", file=sys.stderr)
     print(report.summary())
+    if not args.no_render and settings.render in ("auto", "eager"):
+        print(render_index(settings, progress=not args.quiet))
     return 0
+
+
+def render_index(settings: Settings, progress: bool = True) -> str:
+    """Render the index's statements with the configured model (``factory.render_documents``); the
+    summary line. Resumable: statements already tried are skipped."""
+    from .errors import ModelError
+    from .factory import make_answerer, make_renderer, open_retriever, render_documents
+
+    retriever = open_retriever(settings, progress=progress)
+    try:
+        answerer = make_answerer(settings)
+    except ModelError as e:
+        return f"renderings skipped: {e}"
+    renderer = make_renderer(settings, retriever, answerer)
+    if renderer is None:
+        return f"renderings skipped: the {settings.answerer} answerer has no model to write them"
+    return render_documents(settings, retriever, renderer, progress=progress).summary()
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from .embedding import Embedder
 from .errors import InputError
 from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, rescore, run_eval, summarise,
                          summarise_feedback, write_reports)
-from .factory import make_answerer, open_retriever
+from .factory import make_answerer, make_renderer, open_retriever
 from .indexer import index_documents
 from .pipeline import Pipeline
 from .xquad import load_xquad, run_xquad, sample_questions
@@ -75,7 +75,7 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
             retriever = open_retriever(settings, progress=progress, embedder=embedder)
         else:
             retriever = open_retriever(settings, progress=progress)
-        pipeline = Pipeline(retriever, answerer_obj, settings)
+        pipeline = Pipeline(retriever, answerer_obj, settings, renderer=make_renderer(settings, retriever, answerer_obj))
         if calibrate:
             print_calibration(pipeline, [i for i in items if i.split == "tune"])
             return 0
@@ -86,7 +86,8 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
     meta = {"gold": str(gold), "corpus": corpus, "documents": documents, "split": split,
             "answerer": answerer_obj.name, "model": pipeline.retriever.embedder.identity.name,
             "date": time.strftime("%Y-%m-%d %H:%M"), "refuse_below": settings.refuse_below,
-            "top_k": settings.top_k}
+            "top_k": settings.top_k, "render": settings.render if pipeline.renderer else "cached only",
+            "renderings_verified": sum(r.passed for r in retriever.renderings.all()) if retriever.renderings else 0}
     print(f"{corpus} corpus ({documents} documents), {len(items)} questions, split {split}")
     print(format_table(summary))
     name = f"gold-{answerer_obj.name}" + ("" if corpus == "bundled" else f"-{corpus}") + ("" if split == "all" else f"-{split}")

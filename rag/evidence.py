@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,6 +27,25 @@ class Evidence:
     #: The answerer's judgement that this statement alone states the answer (a YES−NO logit), when
     #: it was asked (``Pipeline.rerank_by_support``); ``None`` otherwise.
     support: float | None = None
+    #: Its verified rendering in the question's language, when the statement is in the other one
+    #: (``rendering``); ``""`` when there is none.
+    rendering: str = ""
+    #: Set on the view the answerer reads (``in_question_language``): the source's own statement,
+    #: while ``statement`` then holds the rendering.
+    original: Statement | None = None
+
+    @property
+    def lang(self) -> str:
+        """The language of ``statement`` as the answerer reads it."""
+        if self.original is None:
+            return self.chunk.lang
+        return {"en": "zh", "zh": "en"}.get(self.chunk.lang, self.chunk.lang)
+
+    def in_question_language(self) -> "Evidence":
+        """What the answerer reads: the verified rendering in place of the statement, when there is one."""
+        if not self.rendering or self.original is not None:
+            return self
+        return replace(self, statement=replace(self.statement, text=self.rendering), original=self.statement)
 
 
 class EvidenceRanker:

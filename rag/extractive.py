@@ -49,7 +49,7 @@ class ExtractiveAnswerer:
         for i, e in enumerate(evidence[:3]):
             if i != first and e.similarity >= best - SECOND_STATEMENT_MARGIN \
                     and e.statement.text != evidence[first].statement.text \
-                    and e.chunk.lang == evidence[first].chunk.lang \
+                    and e.lang == evidence[first].lang \
                     and (numeric is None or states_quantity(e.statement.text)):
                 chosen.append(i)
                 break
@@ -64,7 +64,7 @@ class ExtractiveAnswerer:
             parts = []
             for i in chosen:
                 text = evidence[i].statement.text
-                gloss = _chinese_figures(text) if evidence[i].chunk.lang != "zh" else ""
+                gloss = _chinese_figures(text) if evidence[i].lang != "zh" else ""
                 parts.append(f"“{text}”{gloss}[{i + 1}]")
             yield LEADS[0] + "；".join(parts) + "。"
         else:

@@ -6,6 +6,8 @@ from . import store
 from .config import Settings
 from .embedding import Embedder, model_identity
 from .indexer import ensure_index
+from .errors import InputError
+from .rendering import Renderer, RenderingStore, RenderReport, statement_jobs
 from .retrieval import Retriever
 
 
@@ -16,12 +18,11 @@ def open_retriever(settings: Settings, progress: bool = True, embedder: Embedder
     embedder = embedder or Embedder(settings, progress=progress)
     ensure_index(settings, embedder=embedder, progress=progress)
     index = store.open_index(settings.index_dir, embedder.identity)
-    return Retriever(index, embedder, settings)
+    return Retriever(index, embedder, settings, renderings=RenderingStore(settings.index_dir))
 
 
 def make_answerer(settings: Settings, name: str | None = None):
     """The answerer named by ``name`` or ``settings.answerer``: extractive, llm or http."""
-    from .errors import InputError
     from .extractive import ExtractiveAnswerer
 
     name = name or settings.answerer
@@ -38,9 +39,44 @@ def make_answerer(settings: Settings, name: str | None = None):
     raise InputError(f"unknown answerer {name!r}", "use extractive, llm or http")
 
 
+RENDER_MODES = ("auto", "eager", "lazy", "off")
+
+
+def make_renderer(settings: Settings, retriever: Retriever, answerer: object) -> Renderer | None:
+    """A renderer that writes with ``answerer``'s model, or ``None`` when renderings are off or the
+    answerer has no model (the extractive one)."""
+    if settings.render not in RENDER_MODES:
+        raise InputError(f"RAG_RENDER={settings.render!r} is not one of {', '.join(RENDER_MODES)}",
+                         "set RAG_RENDER to auto, eager, lazy or off, or unset it")
+    if settings.render == "off" or retriever.renderings is None or not hasattr(answerer, "translate"):
+        return None
+    return Renderer(answerer, retriever.embedder, retriever.renderings, settings.render_min_similarity)  # type: ignore[arg-type]
+
+
+def render_documents(settings: Settings, retriever: Retriever, renderer: Renderer, doc_ids: set[str] | None = None,
+                     progress: bool = True) -> RenderReport:
+    """Render at index time the statements of the index's documents (or of ``doc_ids``): under
+    ``auto`` only documents with at most ``Settings.render_eager_max`` statements (longer ones are
+    rendered lazily, statement by statement, when questions need them), under ``eager`` all, under
+    ``lazy`` or ``off`` none."""
+    if settings.render not in ("auto", "eager"):
+        return RenderReport()
+    by_doc: dict[str, list] = {}
+    for c in retriever.index.chunks:
+        if doc_ids is None or c.doc_id in doc_ids:
+            by_doc.setdefault(c.doc_id, []).append(c)
+    jobs = []
+    for chunks in by_doc.values():
+        doc_jobs = statement_jobs(chunks)
+        if settings.render == "eager" or len(doc_jobs) <= settings.render_eager_max:
+            jobs += doc_jobs
+    return renderer.render_all(jobs, progress=progress)
+
+
 def open_pipeline(settings: Settings, answerer: str | None = None, progress: bool = True):
-    """Retriever + answerer, ready to ``ask``."""
+    """Retriever + answerer (+ renderer), ready to ``ask``."""
     from .pipeline import Pipeline
 
     answerer_obj = make_answerer(settings, answerer)  # fail on a bad name before loading models
-    return Pipeline(open_retriever(settings, progress=progress), answerer_obj, settings)
+    retriever = open_retriever(settings, progress=progress)
+    return Pipeline(retriever, answerer_obj, settings, renderer=make_renderer(settings, retriever, answerer_obj))

@@ -88,7 +88,7 @@ def to_chinese(fig: Figure) -> str:
         return f"{_fmt(fig.value)}%"
     suffix = {"usd": "美元", "cny": "元", "": ""}[fig.unit]
     for word, scale in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
-        if abs(fig.value) >= scale:
+        if abs(fig.value) >= scale and _reads_scaled(fig.value / scale):
             return f"{_fmt(fig.value / scale)}{word}{suffix}"
     return f"{_fmt(fig.value)}{suffix}"
 
@@ -98,12 +98,21 @@ def to_english(fig: Figure) -> str:
     if fig.unit == "pct":
         return f"{_fmt(fig.value)}%"
     for word, scale in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)):
-        if abs(fig.value) >= scale:
+        if abs(fig.value) >= scale and _reads_scaled(fig.value / scale):
             body = f"{_fmt(fig.value / scale)} {word}"
             break
     else:
         body = f"{fig.value:,.0f}" if fig.value == int(fig.value) else _fmt(fig.value)
     return {"usd": f"${body}", "cny": f"{body} yuan", "": body}[fig.unit]
+
+
+#: A scaled figure reads naturally with at most this many digits: 272亿, 9.9万, 10.7 trillion; a
+#: writer keeps 16616个 as it is rather than writing 1.6616万个.
+MAX_SCALED_DIGITS = 4
+
+
+def _reads_scaled(mantissa: float) -> bool:
+    return len(_fmt(mantissa).replace(".", "").replace("-", "").lstrip("0")) <= MAX_SCALED_DIGITS
 
 
 def _fmt(x: float) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from .config import Settings
 from .errors import ModelError
 from .evidence import Evidence
-from .prompts import ANSWER_PROMPT, CHECK_PROMPT, CHECK_SYSTEM, SYSTEM, user_message
+from .prompts import ANSWER_PROMPT, CHECK_PROMPT, CHECK_SYSTEM, SYSTEM, RETRY_TRANSLATION, TRANSLATE_SYSTEM, translate_message, user_message
 from .records import Language
 from .weights import ensure_weights, resolve_source
 
@@ -28,6 +28,9 @@ class ChatAnswerer:
 
     name = "chat"
     max_tokens = 160
+    #: A statement of the bundled corpus renders in 40–90 Chinese tokens; a longer one is cut off and
+    #: then fails the checks (a figure or the similarity is missing), so it has no rendering.
+    translate_tokens = 200
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
         raise NotImplementedError
@@ -45,6 +48,15 @@ class ChatAnswerer:
                     {"role": "user", "content": user_message(question, language, evidence, history) + "\n" + CHECK_PROMPT}]
         reply = "".join(self._chat(messages, 3, yes_no=True))
         return not reply.strip().upper().startswith("NO")
+
+    def translate(self, text: str, target: str, hints: list[str], problems: list[str] | None = None) -> str:
+        """``text`` written in ``target`` (``zh``/``en``), greedy; see ``rendering``."""
+        system = TRANSLATE_SYSTEM[target]
+        if problems:  # in the instruction, not as a labelled input line: the model echoed such lines
+            system += "\n" + RETRY_TRANSLATION[target].format(problems="; ".join(problems))
+        messages = [{"role": "system", "content": system},
+                    {"role": "user", "content": translate_message(text, target, hints, problems)}]
+        return "".join(self._chat(messages, self.translate_tokens))
 
     def generate(self, question: str, language: Language, evidence: list[Evidence],
                  history: History | None = None, notes: list[str] | None = None) -> Iterator[str]:
@@ -91,6 +103,7 @@ class LocalLLMAnswerer(ChatAnswerer):
         self._template = _chat_formatter(self._checker)
         self._yes_token, self._no_token = (self._checker.tokenize(w, add_bos=False)[0] for w in (b"YES", b"NO"))
         self.max_tokens = settings.llm_max_tokens
+        self.model = settings.llm_model  # a rendering's provenance
         # A llama.cpp context serves one generation at a time; the chat runs several sessions at once.
         self._locks = {id(self._llm): threading.Lock(), id(self._checker): threading.Lock()}
 

@@ -16,6 +16,7 @@ from .extractive import LEADS, ExtractiveAnswerer
 from .language import detect_language, han_count, has_han
 from .prompts import RETRY_NOTE
 from .records import Language
+from .rendering import Job, Renderer, document_terms, target_language
 from .retrieval import Retriever, clean_question
 
 History = list[tuple[str, str]]  # (user question, assistant answer) pairs, oldest first
@@ -107,8 +108,11 @@ class Pipeline:
     """Answers questions over one index with one answerer."""
 
     def __init__(self, retriever: Retriever, answerer: Answerer | None = None, settings: Settings | None = None,
-                 ranker: EvidenceRanker | None = None) -> None:
+                 ranker: EvidenceRanker | None = None, renderer: Renderer | None = None) -> None:
         self.retriever = retriever
+        #: Renders a statement the first time it is evidence for a question in the other language
+        #: (``None``: only renderings made at index time are used).
+        self.renderer = renderer
         self.settings = settings or retriever.settings
         self.answerer = answerer or ExtractiveAnswerer()
         # Pass a long-lived ranker to keep its statement-vector cache across pipelines (the chat does).
@@ -157,9 +161,15 @@ class Pipeline:
         result = self.retriever.search(retrieval_query(question, history, self.settings.max_question_chars),
                                        self.settings.top_k)
         evidence = self.ranker.rank(result)[: self.settings.max_sources]
-        t1 = time.perf_counter()
         language = detect_language(question)  # the retrieval query may include the previous question
-        timings = {"retrieve_ms": (t1 - t0) * 1000}
+        timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
+        tr = time.perf_counter()
+        evidence, render_notes = self.attach_renderings(language, evidence)
+        if render_notes:
+            timings["render_ms"] = (time.perf_counter() - tr) * 1000
+        # The answerer reads each statement in the question's language where a verified rendering exists.
+        evidence = [e.in_question_language() for e in evidence]
+        t1 = time.perf_counter()
         reason = self.refusal_reason(question, evidence)
         check = getattr(self.answerer, "answerable", None)
         if not reason and check is not None:
@@ -173,12 +183,13 @@ class Pipeline:
             timings.update(generate_ms=0.0, total_ms=(time.perf_counter() - t0) * 1000)
             yield Answer(question=question, language=language.code, dominant_language=language.dominant,
                          answer=text, refused=True, citations=[], answerer=self.answerer.name,
-                         timings=timings, id=id, notes=[f"refused: {reason}"], search=result)
+                         timings=timings, id=id, notes=render_notes + [f"refused: {reason}"], search=result)
             return
-        answerer, notes = self.answerer, []
+        answerer, notes = self.answerer, list(render_notes)
         if self.quotes_across_languages(language, evidence):
             answerer = self._fallback
-            notes.append(f"quoted: the sources are in {evidence[0].chunk.lang} (RAG_CROSS_LINGUAL=quote)")
+            notes.append(f"quoted: the best source is in {evidence[0].lang} and has no verified rendering "
+                         f"(RAG_CROSS_LINGUAL=quote)")
             tc = time.perf_counter()
             evidence, note = self.rerank_by_support(question, language, evidence, history)
             if note:
@@ -192,7 +203,8 @@ class Pipeline:
             yield piece
         text = "".join(pieces)
         if not isinstance(answerer, ExtractiveAnswerer):  # extractive text is built from the sources
-            text, notes = self._guard(question, language, evidence, history, text)
+            text, guard_notes = self._guard(question, language, evidence, history, text)
+            notes += guard_notes
         t2 = time.perf_counter()
         text, citations = resolve_citations(text, evidence)
         refused = not citations
@@ -207,7 +219,30 @@ class Pipeline:
         """Whether a generative answerer's answer is composed by quoting instead: the best source is
         in another language than the question and ``Settings.cross_lingual`` is ``quote``."""
         return (self.settings.cross_lingual == "quote" and not isinstance(self.answerer, ExtractiveAnswerer)
-                and bool(evidence) and evidence[0].chunk.lang != language.dominant)
+                and bool(evidence) and evidence[0].lang != language.dominant)
+
+    def attach_renderings(self, language: Language, evidence: list[Evidence]) -> tuple[list[Evidence], list[str]]:
+        """Give each statement in the other language than the question its verified rendering.
+        Statements never rendered are rendered now, best first, at most ``Settings.render_lazy_max``
+        per question (each costs a model call). Returns the evidence and notes on what was rendered."""
+        store = self.retriever.renderings
+        if store is None or not evidence:
+            return evidence, []
+        budget = self.settings.render_lazy_max if self.renderer is not None and self.settings.render != "off" else 0
+        out, notes = [], []
+        for i, e in enumerate(evidence, start=1):
+            target = target_language(e.chunk.lang)
+            if target != language.dominant:
+                out.append(e)
+                continue
+            r = store.get(e.statement.text, target)
+            if r is None and budget > 0 and self.renderer is not None:
+                budget -= 1
+                r = self.renderer.render(Job(e.statement.text, target, document_terms(e.chunk.title, target)))
+                failed = [k for k, v in r.checks.items() if v != "ok"]
+                notes.append(f"rendered source {i} now: " + ("verified" if r.passed else f"rejected ({', '.join(failed)})"))
+            out.append(dataclasses.replace(e, rendering=r.text) if r is not None and r.passed else e)
+        return out, notes
 
     def rerank_by_support(self, question: str, language: Language, evidence: list[Evidence],
                           history: History | None = None) -> tuple[list[Evidence], str]:

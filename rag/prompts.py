@@ -100,3 +100,54 @@ def user_message(question: str, language: Language, evidence: list[Evidence],
     lines.append(f"Question: {question}")
     lines += list(notes or [])
     return "\n".join(lines)
+
+
+#: Rendering one statement in the other language (``rendering``). The instruction is written in
+#: the target language: the 1.5B model followed a Chinese instruction to write Chinese more often.
+TRANSLATE_SYSTEM = {
+    "zh": """把一句英文新闻摘要翻译成简体中文。
+要求：
+1. 完整翻译原文的意思，不增加、不删减内容，不加解释。
+2. 数字照抄原文；“数字”一行给出了中文写法的，使用该写法。
+3. “术语”一行列出文档自己的中文说法；译到相应概念时优先使用这些说法，不要另造译名。
+4. 只输出一行译文。
+
+示例
+术语：港口集团、集装箱
+数字：12.5 million = 1250万
+原文：The Port Group handled 12.5 million containers in 2023, up 8% on the year before.
+译文：2023年，港口集团处理了1250万个集装箱，同比增长8%。""",
+    "en": """Translate one sentence of a Chinese news text into English.
+Rules:
+1. Translate all of its meaning; add nothing, leave nothing out, explain nothing.
+2. Copy every number; where the "Figures" line gives an English form, use it.
+3. The "Terms" line lists the document's own English terms: use them for those concepts.
+4. Reply with the translation only, on one line.
+
+Example
+Terms: Port Group
+Figures: 1250万 = 12.5 million
+Source: 2023年，港口集团处理了1250万个集装箱，同比增长8%。
+Translation: In 2023 the Port Group handled 12.5 million containers, up 8% year on year.""",
+}
+TRANSLATE_LABELS = {"zh": ("术语", "数字", "原文", "译文"), "en": ("Terms", "Figures", "Source", "Translation")}
+RETRY_TRANSLATION = {"zh": "注意：上一次的译文没有通过检查（{problems}）。请逐句完整翻译原文，只输出译文。",
+                     "en": "Note: the last translation failed a check ({problems}). Translate the whole source; "
+                           "reply with the translation only."}
+
+
+def translate_message(text: str, target: str, hints: list[str], problems: list[str] | None = None) -> str:
+    """The user turn of a rendering prompt: terms (hints without "="), figures (hints with "="),
+    the source text. (``problems`` go into the system prompt, see ``ChatAnswerer.translate``.)"""
+    terms_label, figures_label, source_label, answer_label = TRANSLATE_LABELS[target]
+    sep, joiner = ("：", "、") if target == "zh" else (": ", "; ")
+    terms = [h for h in hints if " = " not in h]
+    figures = [h for h in hints if " = " in h]
+    lines = []
+    if terms:
+        lines.append(f"{terms_label}{sep}{joiner.join(terms)}")
+    if figures:
+        lines.append(f"{figures_label}{sep}{('；' if target == 'zh' else '; ').join(figures)}")
+    lines.append(f"{source_label}{sep}{text}")
+    lines.append(f"{answer_label}{sep}".rstrip())
+    return "\n".join(lines)

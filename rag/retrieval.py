@@ -12,6 +12,7 @@ from .embedding import Embedder
 from .errors import InputError
 from .language import detect_language
 from .records import Language, RetrieverHit, SearchHit, SearchResult
+from .rendering import RenderedLexical, RenderingStore
 from .store import IndexData
 
 #: Weight of a BM25 match whose chunk is in the other language than the question (see lexical_weight).
@@ -68,11 +69,13 @@ def lexical_weight(query_lang: Language, chunk_langs: list[str], dense_sims: dic
     top = max(dense_sims.values(), default=0.0)
 
     def weight(name: str, pos: int) -> float:
-        if name != "bm25":
+        if name not in ("bm25", "bm25-rendered"):
             return 1.0
         if gate > 0 and dense_sims and dense_sims.get(pos, -1.0) < top - gate:
             return 0.0
-        if query_lang.code != "mixed" and chunk_langs[pos] != query_lang.dominant:
+        # A rendering is in the other language than its chunk.
+        lang = chunk_langs[pos] if name == "bm25" else {"en": "zh", "zh": "en"}.get(chunk_langs[pos], "")
+        if query_lang.code != "mixed" and lang != query_lang.dominant:
             return CROSS_LINGUAL_BM25_WEIGHT
         return 1.0
 
@@ -82,10 +85,14 @@ def lexical_weight(query_lang: Language, chunk_langs: list[str], dense_sims: dic
 class Retriever:
     """Searches one opened index with one embedder."""
 
-    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings,
+                 renderings: RenderingStore | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        #: Verified renderings of the statements (``None``: none kept for this index).
+        self.renderings = renderings
+        self._rendered = RenderedLexical(index.chunks, renderings) if renderings is not None else None
 
         self._langs = index.chunks.langs
 
@@ -128,12 +135,16 @@ class Retriever:
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
             rankings["bm25"] = self.lexical(query, n)
+            rendered = self._rendered.search(query, n) if self._rendered is not None else []
+            if rendered:
+                rankings["bm25-rendered"] = rendered
             timings["bm25_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         weight = None
         if qv is not None and "bm25" in rankings:
             sims = dict(rankings["dense"])
-            sims.update(self.similarities(qv, [p for p, _ in rankings["bm25"] if p not in sims]))
+            lexical = [p for name in ("bm25", "bm25-rendered") for p, _ in rankings.get(name, [])]
+            sims.update(self.similarities(qv, [p for p in dict.fromkeys(lexical) if p not in sims]))
             weight = lexical_weight(language, self._langs, sims, self.settings.hybrid_gate)
         fused = rrf_fuse(rankings, self.settings.rrf_k, weight)[:k]
         timings["fuse_ms"] = (time.perf_counter() - t) * 1000

@@ -82,7 +82,9 @@ def test_citation_metrics_per_sentence():
 def test_answer_sentences_and_language():
     zh = "根据文档：“There are 60,000 firms; more.”（6万；272亿美元）[1]；“Other.”[2]。"
     assert len(split_answer_sentences(zh)) == 2  # the guards treat each quote as one unit
-    assert answer_language(zh) == "zh"  # ... and judge only the answer's own words
+    # The language guard reads what the reader reads: quoted English is English (issue 14).
+    assert answer_language(zh) == "en"
+    assert answer_language("国家级经开区有9.9万家外贸企业[1]。") == "zh"
     assert answer_language("The zones used $27.2 billion [1].") == "en"
     # The evaluation reads what the reader reads: sentences inside quotes, quoted English as English.
     assert split_answer_sentences(zh, split_quotes=True) == [

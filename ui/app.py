@@ -22,9 +22,10 @@ from rag.documents import SUPPORTED_SUFFIXES, load_file
 from rag.embedding import Embedder
 from rag.errors import InputError, RagError
 from rag.evidence import EvidenceRanker
-from rag.factory import make_answerer
+from rag.factory import make_answerer, make_renderer, render_documents
 from rag.indexer import ensure_index, index_documents, remove_documents
 from rag.pipeline import Pipeline
+from rag.rendering import Renderer, RenderingStore
 from rag.retrieval import Retriever
 
 from .render import answer_html, retrieval_rows
@@ -45,6 +46,8 @@ a.cite { font-weight: 600; text-decoration: none; color: #1f5fbf; }
 .source-card:target { border-color: #1f5fbf; box-shadow: 0 0 0 2px #1f5fbf44; }
 .source-head { font-weight: 600; } .source-n { color: #1f5fbf; }
 .source-where { font-size: .8em; color: #555; } .source-text { margin-top: .25em; }
+.source-rendering { margin-top: .3em; padding-top: .25em; border-top: 1px dashed #c5cdd9; }
+.rendering-label { font-size: .75em; color: #8a5a00; margin-right: .4em; }
 """
 
 
@@ -55,10 +58,16 @@ class ChatService:
     retriever it started with, so it answers from the old index until the new one is complete.
     """
 
-    def __init__(self, settings: Settings, progress: bool = True, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, progress: bool = True, embedder: Embedder | None = None,
+                 render_in_background: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder(settings, progress=progress)
         ensure_index(settings, embedder=self.embedder, progress=progress)
+        #: Shared by every retriever this service opens, so renderings made in the background or
+        #: at question time are seen by all sessions at once.
+        self.renderings = RenderingStore(settings.index_dir)
+        self._render_in_background = render_in_background
+        self._renderers: dict[str, Renderer | None] = {}
         self._index_lock = threading.Lock()  # one index write at a time; chats never wait on it
         self._answerer_lock = threading.Lock()  # loading a model once, even if two sessions ask
         self._feedback_lock = threading.Lock()
@@ -67,9 +76,36 @@ class ChatService:
         self._ranker = EvidenceRanker(self.embedder)  # shared, so statement vectors stay cached
         self.uploads = settings.index_dir / "uploads"  # the app's data folder; generations never touch it
         self.feedback_path = feedback_path(settings)
+        self.render_thread: threading.Thread | None = None
+        self.render_in_background()
 
     def _open(self) -> Retriever:
-        return Retriever(store.open_index(self.settings.index_dir, self.embedder.identity), self.embedder, self.settings)
+        return Retriever(store.open_index(self.settings.index_dir, self.embedder.identity), self.embedder, self.settings,
+                         renderings=self.renderings)
+
+    def renderer(self, answerer: str) -> Renderer | None:
+        """The renderer writing with the ``answerer`` model (``None`` for the extractive one)."""
+        if answerer not in self._renderers:
+            self._renderers[answerer] = make_renderer(self.settings, self._retriever, self.answerer(answerer))
+        return self._renderers[answerer]
+
+    def render_in_background(self, doc_ids: set[str] | None = None) -> None:
+        """Render the statements of ``doc_ids`` (default: every document) in a background thread,
+        with the configured answerer's model: a new document is searchable at once, and its
+        renderings fill in. Only when the service was made with ``render_in_background``."""
+        if not self._render_in_background or self.settings.render not in ("auto", "eager"):
+            return
+
+        def work() -> None:
+            try:
+                renderer = self.renderer(self.settings.answerer)
+                if renderer is not None:
+                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
+            except RagError as e:  # a missing model must not take the chat down
+                print(f"warning: renderings skipped: {e}", file=sys.stderr)
+
+        self.render_thread = threading.Thread(target=work, name="render", daemon=True)
+        self.render_thread.start()
 
     def answerer(self, name: str) -> Any:
         if name not in ANSWERERS:
@@ -86,7 +122,7 @@ class ChatService:
         if not 1 <= passages <= 10:
             raise InputError(f"number of passages must be 1–10, not {passages}", "move the slider")
         s = dataclasses.replace(self.settings, top_k=passages)
-        return Pipeline(self._retriever, self.answerer(answerer), s, ranker=self._ranker)
+        return Pipeline(self._retriever, self.answerer(answerer), s, ranker=self._ranker, renderer=self.renderer(answerer))
 
     def stream(self, question: str, history: list[tuple[str, str]], answerer: str, passages: int) -> Iterator[str | Answer]:
         yield from self.pipeline(answerer, passages).stream(question, history=history)
@@ -116,6 +152,7 @@ class ChatService:
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(staged, self.uploads / name)
                 self._retriever = self._open()
+        self.render_in_background({d.doc_id for d in docs})
         return report.summary()
 
     def remove(self, doc_id: str) -> str:
@@ -305,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(f"binding {args.host} exposes the chat beyond this machine",
                              "set RAG_AUTH=user:password (Gradio login) or use --host 127.0.0.1")
         print("loading models and index (first start builds them)…", file=sys.stderr)
-        service = ChatService(settings)
+        service = ChatService(settings, render_in_background=True)
         demo = build_app(service)
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)

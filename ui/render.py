@@ -37,7 +37,22 @@ def source_card(c: dict[str, Any], turn: int) -> str:
             f'<span class="source-title">{html.escape(c.get("title", ""))}</span></div>'
             f'<div class="source-where">{html.escape(group_label(c["group"], c.get("group_title", ""), c.get("chunk_id", "")))}'
             f' · document refs {html.escape(refs)} · {html.escape(c.get("lang", ""))}</div>'
-            f'<div class="source-text">{html.escape(c["text"])}</div></div>')
+            f'<div class="source-text" lang="{html.escape(c.get("lang", ""))}">{html.escape(c["text"])}</div>'
+            f'{_rendering(c)}</div>')
+
+
+#: How the card labels a rendering, in the rendering's language.
+RENDERING_LABEL = {"zh": "机器翻译", "en": "machine translation"}
+
+
+def _rendering(c: dict[str, Any]) -> str:
+    """The source's verified rendering in the question's language, labelled as machine translation."""
+    if not c.get("rendering"):
+        return ""
+    lang = c.get("rendering_lang", "")
+    label = RENDERING_LABEL.get(lang, "machine translation")
+    return (f'<div class="source-rendering" lang="{html.escape(lang)}"><span class="rendering-label">{label}</span>'
+            f'{html.escape(c["rendering"])}</div>')
 
 
 def retrieval_rows(answer: Answer | None) -> list[list[Any]]:

@@ -1,0 +1,449 @@
+"""Verified renderings: each statement written in the other language, checked before it is kept.
+
+A Chinese reader asking about English sources should read Chinese. Translating at answer time with
+a 1.5B model mixed languages and garbled figures, so each statement is rendered once (at index time,
+or the first time it is needed), checked in code, and cached in the index folder beside the
+generations. Only a rendering that passes every check is shown or searched:
+
+* figures: the rendering states exactly the source's figures (after unit normalisation);
+* untranslated: a Chinese rendering leaves no English words (acronyms and names of the source
+  aside), an English one no Chinese characters;
+* names: every Latin-script name or acronym in the rendering occurs in the source;
+* language: the rendering reads as the target language;
+* similarity: its cross-lingual embedding cosine to the source reaches ``Settings.render_min_similarity``,
+  and it is closer to the source than to any hint (the 1.5B model sometimes returned the
+  document's headline, given as a hint for its terms, instead of a translation).
+
+Renderings live in ``<index>/renderings.jsonl``, one JSON record per line, appended as each is
+made: a killed run resumes where it stopped, and unchanged statements are never rendered twice
+(the key is the statement's text and the target language, so re-indexing a document keeps them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+import numpy as np
+
+from .figures import parse_figures, same_figure
+from .language import reader_language
+
+FILE = "renderings.jsonl"
+#: Every check, in the order they run (the cheap ones first; similarity needs the embedder).
+CHECKS = ("language", "untranslated", "names", "figures", "similarity")
+
+
+class Translator(Protocol):
+    """Writes ``text`` in ``target`` (``zh``/``en``); ``hints`` carry the document's own terms and
+    the figures' renderings; ``problems`` say what was wrong with a first attempt."""
+
+    name: str
+
+    def translate(self, text: str, target: str, hints: list[str], problems: list[str] | None = None) -> str: ...
+
+
+class Vectors(Protocol):
+    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A statement's rendering in ``lang``, with its provenance. ``passed`` is false when both
+    attempts failed a check; ``text`` then holds the last attempt, for diagnosis only."""
+
+    source: str
+    lang: str
+    text: str
+    passed: bool
+    model: str
+    #: check name -> "ok" or what it found, for the last attempt
+    checks: dict[str, str] = field(default_factory=dict)
+    attempts: int = 1
+    seconds: float = 0.0
+    created: str = ""
+
+    @property
+    def key(self) -> str:
+        return rendering_key(self.source, self.lang)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"key": self.key, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> "Rendering":
+        d = {k: v for k, v in d.items() if k != "key"}
+        return cls(**d)  # type: ignore[arg-type]
+
+
+def rendering_key(source: str, lang: str) -> str:
+    """The cache key of ``source`` rendered in ``lang``."""
+    return hashlib.sha256(f"{lang}\0{source}".encode("utf-8")).hexdigest()[:24]
+
+
+def target_language(lang: str) -> str:
+    """The language a statement in ``lang`` is rendered into, or ``""`` (mixed text is not)."""
+    return {"en": "zh", "zh": "en"}.get(lang, "")
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|「[^」]*」|《[^》]*》")
+
+
+def check_figures(source: str, text: str) -> str:
+    """``ok`` when the rendering states every figure of the source and no other (27.2 billion USD =
+    272亿美元), else what differs."""
+    src, out = parse_figures(source), parse_figures(text)
+    extra = [f.raw for f in out if not any(same_figure(f, s) for s in src)]
+    missing = [f.raw for f in src if not any(same_figure(f, o) for o in out)]
+    if not extra and not missing:
+        return "ok"
+    return "; ".join(p for p in (f"not in the source: {', '.join(extra)}" if extra else "",
+                                 f"missing: {', '.join(missing)}" if missing else "") if p)
+
+
+def check_untranslated(source: str, text: str, lang: str) -> str:
+    """``ok`` unless words of the source language are left: English words in a Chinese rendering
+    (an acronym such as GDP, or a capitalised name of the source, is fine), or Chinese characters
+    in an English one. Quoted titles and brands may stay as they are."""
+    bare = _QUOTED.sub(" ", text)
+    if lang == "en":
+        left = re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", bare)
+        return "ok" if not left else f"Chinese left: {' '.join(dict.fromkeys(left))}"
+    known = {w.lower() for w in _LATIN_TOKEN.findall(source)}
+    left = [w for w in _LATIN_TOKEN.findall(bare)
+            if not w.isupper() and not (w[0].isupper() and w.lower() in known)]
+    return "ok" if not left else f"English words left: {' '.join(dict.fromkeys(left))}"
+
+
+def check_names(source: str, text: str, lang: str) -> str:
+    """``ok`` unless the rendering names something the source does not: a Latin-script word or
+    acronym absent from the source, or a 《title》 in a Chinese rendering that the source lacks."""
+    known = source.lower()
+    if lang == "zh":
+        new = [w for w in _LATIN_TOKEN.findall(text) if w.lower() not in known]
+        new += [t for t in re.findall(r"《([^》]+)》", text) if t not in source]
+    else:  # an English rendering spells Chinese names in Latin letters; acronyms must still be the source's
+        new = [w for w in re.findall(r"\b[A-Z]{2,}\b", text) if w.lower() not in known]
+    return "ok" if not new else f"names not in the source: {', '.join(dict.fromkeys(new))}"
+
+
+def check_language(text: str, lang: str) -> str:
+    got = reader_language(text)
+    return "ok" if got == lang else f"reads as {got}, not {lang}"
+
+
+def check_rendering(source: str, text: str, lang: str, embedder: Vectors | None, min_similarity: float,
+                    hints: tuple[str, ...] = ()) -> dict[str, str]:
+    """Run every check on one rendering; the similarity check needs ``embedder`` (without one it
+    reports "not measured", and the rendering cannot pass)."""
+    if not text.strip():
+        return {"language": "empty"}
+    found = {"language": check_language(text, lang), "untranslated": check_untranslated(source, text, lang),
+             "names": check_names(source, text, lang), "figures": check_figures(source, text)}
+    if embedder is None:
+        found["similarity"] = "not measured"
+    else:
+        vecs = embedder.embed_documents([text, source, *hints])
+        cos = vecs[1:] @ vecs[0]
+        if cos[0] < min_similarity:
+            found["similarity"] = f"cosine {cos[0]:.3f} < {min_similarity}"
+        elif len(cos) > 1 and cos[1:].max() >= cos[0]:
+            found["similarity"] = f"closer to a hint ({cos[1:].max():.3f}) than to the source ({cos[0]:.3f})"
+        else:
+            found["similarity"] = "ok"
+    return found
+
+
+def passed(checks: dict[str, str]) -> bool:
+    """Whether every check said ``ok``."""
+    return bool(checks) and all(checks.get(c) == "ok" for c in CHECKS)
+
+
+# --- cache ----------------------------------------------------------------------------------------
+
+class RenderingStore:
+    """The renderings of one index folder: read once, appended to as renderings are made.
+
+    Thread-safe: the chat renders in the background while sessions read. A line that cannot be
+    read (a run killed mid-write) is skipped, so the file never blocks the index.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = Path(index_dir) / FILE
+        self._lock = threading.Lock()
+        self._items: dict[str, Rendering] = {}
+        self.skipped = 0
+        if self.path.exists():
+            with open(self.path, "rb") as fh:
+                for line in fh:
+                    try:
+                        r = Rendering.from_dict(json.loads(line))
+                    except (ValueError, TypeError, KeyError):
+                        self.skipped += 1
+                        continue
+                    self._items[r.key] = r
+
+    def get(self, source: str, lang: str) -> Rendering | None:
+        """The rendering of ``source`` in ``lang`` (passed or not), or ``None`` if never tried."""
+        with self._lock:
+            return self._items.get(rendering_key(source, lang))
+
+    def verified(self, source: str, lang: str) -> str:
+        """The verified rendering's text, or ``""``."""
+        r = self.get(source, lang)
+        return r.text if r is not None and r.passed else ""
+
+    def add(self, rendering: Rendering) -> None:
+        """Keep ``rendering`` and append it to the file (flushed, so a crash keeps what was done)."""
+        line = (json.dumps(rendering.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            self._items[rendering.key] = rendering
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "ab") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def all(self) -> list[Rendering]:
+        with self._lock:
+            return list(self._items.values())
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Job:
+    """One statement to render: its text, the target language, and hints (the document's headline
+    in the target language, whose terms come first)."""
+
+    source: str
+    lang: str
+    hints: tuple[str, ...] = ()
+
+
+class Renderer:
+    """Renders statements with a ``Translator``, checks them, retries once, caches the outcome."""
+
+    def __init__(self, translator: Translator, embedder: Vectors, store: RenderingStore, min_similarity: float) -> None:
+        self.translator = translator
+        self.embedder = embedder
+        self.store = store
+        self.min_similarity = min_similarity
+        self._lock = threading.Lock()  # one rendering at a time: the model serves one prompt
+
+    def render(self, job: Job) -> Rendering:
+        """The cached rendering of ``job``, or a new one (checked, retried once, stored)."""
+        cached = self.store.get(job.source, job.lang)
+        if cached is not None:
+            return cached
+        with self._lock:
+            cached = self.store.get(job.source, job.lang)
+            if cached is not None:
+                return cached
+            t0 = time.perf_counter()
+            hints = list(job.hints) + figure_hints(job.source, job.lang)
+            prepared = with_target_figures(job.source, job.lang)
+            problems: list[str] | None = None
+            text, checks, attempts = "", {}, 0
+            for attempts in (1, 2):
+                clauses = split_clauses(prepared) if problems else [prepared]
+                sep = "，" if job.lang == "zh" else ", "
+                pieces = [clean_output(self.translator.translate(c, job.lang, hints, problems if len(clauses) == 1 else None))
+                          for c in clauses]
+                text = sep.join(p.rstrip("。.，, ") if i < len(pieces) - 1 else p for i, p in enumerate(pieces))
+                # The retry goes without the terms (a failed first attempt was often the terms
+                # list), and a long statement is rendered clause by clause: the 1.5B model dropped
+                # "232 national-level development zones" from a 50-word statement, twice.
+                hints = figure_hints(job.source, job.lang)
+                checks = check_rendering(job.source, text, job.lang, self.embedder, self.min_similarity, job.hints)
+                if passed(checks):
+                    break
+                problems = [f"{k}: {v}" for k, v in checks.items() if v != "ok"]
+            r = Rendering(source=job.source, lang=job.lang, text=text, passed=passed(checks),
+                          model=getattr(self.translator, "model", "") or self.translator.name, checks=checks, attempts=attempts,
+                          seconds=round(time.perf_counter() - t0, 2), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+            self.store.add(r)
+            return r
+
+    def render_all(self, jobs: Iterable[Job], progress: bool = True) -> "RenderReport":
+        """Render every job not yet in the cache, with a progress bar; returns what was done."""
+        from tqdm import tqdm
+
+        todo = [j for j in dict.fromkeys(jobs) if self.store.get(j.source, j.lang) is None]
+        report = RenderReport()
+        for job in tqdm(todo, desc="rendering statements", unit="stmt", disable=not progress or not todo,
+                        file=sys.stderr):
+            r = self.render(job)
+            report.add(r)
+        return report
+
+
+@dataclass
+class RenderReport:
+    """What one rendering run did."""
+
+    rendered: int = 0
+    passed: int = 0
+    seconds: float = 0.0
+    failures: dict[str, int] = field(default_factory=dict)  # check name -> failed renderings
+
+    def add(self, r: Rendering) -> None:
+        self.rendered += 1
+        self.passed += r.passed
+        self.seconds += r.seconds
+        for name, verdict in r.checks.items():
+            if verdict != "ok":
+                self.failures[name] = self.failures.get(name, 0) + 1
+
+    def summary(self) -> str:
+        if not self.rendered:
+            return "renderings: all statements already rendered"
+        per = self.seconds / self.rendered
+        failed = ", ".join(f"{k} {v}" for k, v in sorted(self.failures.items()))
+        return (f"renderings: {self.passed} of {self.rendered} passed the checks ({per:.1f} s per statement)"
+                + (f"; failed: {failed}" if failed else ""))
+
+
+def figure_hints(source: str, lang: str) -> list[str]:
+    """The source's large figures written the way the target language writes them."""
+    from .figures import large_figures, to_chinese, to_english
+
+    render = to_chinese if lang == "zh" else to_english
+    pairs = [f"{f.raw} = {render(f)}" for f in large_figures(source) if f.raw != render(f)]
+    return list(dict.fromkeys(pairs))
+
+
+def with_target_figures(source: str, lang: str) -> str:
+    """``source`` with its large figures already written the target language's way ("$27.2
+    billion" becomes "272亿美元" for a Chinese rendering): told the conversion, the 1.5B model still
+    wrote 27.2亿美元; copying a figure it does much more reliably. Figures are converted in code."""
+    from .figures import large_figures, to_chinese, to_english
+
+    render = to_chinese if lang == "zh" else to_english
+    out = source
+    for f in sorted(large_figures(source), key=lambda f: -len(f.raw)):
+        out = out.replace(f.raw, render(f))
+    return out
+
+
+_LABELS = r"译文|翻译|原文|术语|数字|上次译文的问题|Translation|Source|Terms|Figures|Problems with the last attempt"
+_LABEL_LINE = re.compile(rf"^\s*(?:{_LABELS})\s*[:：]\s*", re.IGNORECASE)
+_ANSWER_LABEL = re.compile(r"(?:译文|Translation)\s*[:：]\s*", re.IGNORECASE)
+
+
+def clean_output(text: str) -> str:
+    """The translation alone. A small model sometimes echoes the prompt's labelled lines ("术语：…
+    原文：… 译文：…"): the text after the last answer label is kept, and echoed input lines dropped
+    when there are several lines (a one-line "Source: Zheng Quan Ri Bao" is a translation)."""
+    text = text.strip()
+    labels = list(_ANSWER_LABEL.finditer(text))
+    if labels:
+        text = text[labels[-1].end():]
+    lines = [ln for ln in text.split("\n\n")[0].splitlines() if ln.strip()]
+    kept = [ln for ln in lines if not _LABEL_LINE.match(ln)] if len(lines) > 1 else lines
+    return " ".join(kept).strip()
+
+
+#: Statements longer than this many words are rendered clause by clause on the retry.
+LONG_STATEMENT_WORDS = 25
+_CLAUSE = re.compile(r",\s+(?=(?:with|accounting|while|which|including|and|but)\b)|;\s+|，|；")
+
+
+def split_clauses(text: str) -> list[str]:
+    """A long statement cut at its clause boundaries (", with", ", accounting", "; ", "，"), or
+    ``[text]`` when it is short or has none."""
+    if len(text.split()) <= LONG_STATEMENT_WORDS and len(text) <= 2 * LONG_STATEMENT_WORDS * 3:
+        return [text]
+    parts = [p.strip() for p in _CLAUSE.split(text) if p and p.strip()]
+    return parts if len(parts) > 1 else [text]
+
+
+def document_terms(title: str, lang: str, limit: int = 8) -> tuple[str, ...]:
+    """Terms of a document's title in the target language: its words of three or more characters
+    (国家级, 经开区, 生产力) for Chinese, capitalised phrases for English. Given as a list, not as the
+    whole title: handed the whole headline, the 1.5B model returned the headline as the translation
+    of 5 of 16 statements."""
+    if not title or reader_language(title) != lang:
+        return ()
+    if lang == "zh":
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        words = [w for w in jieba.lcut(title) if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+    else:
+        words = re.findall(r"[A-Z][A-Za-z-]+(?: (?:of |and |the )?[A-Z][A-Za-z-]+)+", title)
+    return tuple(dict.fromkeys(words))[:limit]
+
+
+def statement_jobs(chunks: Iterable[object]) -> list[Job]:
+    """One job per statement of ``chunks`` whose language has a rendering target; the chunk's
+    document title is a hint when it is written in the target language."""
+    jobs = []
+    for c in chunks:
+        lang = target_language(getattr(c, "lang", ""))
+        if not lang:
+            continue
+        hints = document_terms(getattr(c, "title", ""), lang)
+        jobs += [Job(s.text, lang, hints) for s in getattr(c, "statements", ()) if s.text.strip()]
+    return jobs
+
+
+class RenderedLexical:
+    """BM25 over the verified renderings, addressed by chunk position like the main BM25 index, so
+    a Chinese question matches the Chinese words of an English chunk's renderings.
+
+    Built in memory from the rendering cache and rebuilt when renderings were added since (the
+    chat renders in the background, and questions render lazily). Mapping statements to chunk
+    positions reads every chunk once, and only when any rendering exists.
+    """
+
+    def __init__(self, chunks: "Sequence[object]", store: RenderingStore) -> None:
+        self._chunks = chunks
+        self._store = store
+        self._built_at = -1
+        self._positions: list[int] = []
+        self._index: object = None
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        from .lexical import LexicalIndex
+
+        size = len(self._store)
+        if size == self._built_at:
+            return
+        texts: dict[int, list[str]] = {}
+        if size:
+            for pos, c in enumerate(self._chunks):
+                lang = target_language(getattr(c, "lang", ""))
+                for st in getattr(c, "statements", ()):
+                    text = self._store.verified(st.text, lang) if lang else ""
+                    if text:
+                        texts.setdefault(pos, []).append(text)
+        self._positions = sorted(texts)
+        self._index = LexicalIndex.build([" ".join(texts[p]) for p in self._positions])
+        self._built_at = size
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Top ``k`` (chunk position, BM25 score) over the renderings."""
+        with self._lock:
+            self._refresh()
+            index, positions = self._index, self._positions
+        if not positions:
+            return []
+        return [(positions[i], score) for i, score in index.search(query, k)]  # type: ignore[attr-defined]
