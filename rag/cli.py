@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--answerer", choices=("llm", "extractive", "http"), default=None)
     s.add_argument("--out", type=Path, default=Path("eval/reports"), help="report folder")
     s.add_argument("--data", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder (xquad only)")
+    s.add_argument("--answers", type=int, default=50,
+                   help="xquad only: questions answered per language, the same ones in both (default 50)")
     s.add_argument("--limit", type=int, default=0, help="questions (0 = all; xquad: per language, default 300)")
     s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the tune split supports")
     s.add_argument("--split", choices=("all", "tune", "test"), default="all",
@@ -286,7 +288,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         return eval_feedback(args.feedback or feedback_path(settings))
     if args.gold == "xquad":
-        eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet)
+        eval_xquad(settings, args.data, args.limit or 300, args.out, progress=not args.quiet,
+                   answerer=args.answerer or "extractive", answers_per_language=args.answers)
         return 0
     from .evaluation import GOLD_PATH
 

@@ -253,6 +253,9 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> d
     m: dict[str, float] = {"refused": float(refused), "language_ok": float(reader_language(answer.answer) == want_lang)}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)
+    # The first text the reader sees: the first streamed piece, or the refusal (a refusal is
+    # yielded whole, so its first token is its total).
+    m["first_token_ms"] = answer.timings.get("first_token_ms", m["total_ms"])
     # Figures an answer states that neither its cited sources nor the question state: counted for
     # every answer given, unanswerable questions included (an invented figure there is the worst
     # kind). Repeating the question's "2024年" invents nothing.
@@ -325,8 +328,8 @@ def summarise(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
         for k in ("length_chars", "length_ratio"):
             vals = [r.metrics[k] for r in ans if k in r.metrics]
             s[f"{k}_p50"] = statistics.median(vals) if vals else None
-        for k in ("retrieve_ms", "generate_ms", "total_ms"):
-            vals = [r.metrics[k] for r in rs]
+        for k in ("retrieve_ms", "generate_ms", "first_token_ms", "total_ms"):
+            vals = [r.metrics.get(k, r.metrics["total_ms"]) for r in rs]
             s[f"{k}_p50"] = statistics.median(vals)
             s[f"{k}_p95"] = _pct(vals, 0.95)
             s[f"{k}_max"] = max(vals)
@@ -393,6 +396,8 @@ TABLE_ROWS = [("retrieval hit@1", "hit@1"), ("retrieval hit@3", "hit@3"), ("retr
               ("unsupported figures (count)", "unsupported_figures"),
               ("retrieve ms p50", "retrieve_ms_p50"), ("retrieve ms p95", "retrieve_ms_p95"),
               ("generate ms p50", "generate_ms_p50"), ("generate ms p95", "generate_ms_p95"),
+              ("first token ms p50", "first_token_ms_p50"), ("first token ms p95", "first_token_ms_p95"),
+              ("first token ms max", "first_token_ms_max"),
               ("total ms p50", "total_ms_p50"), ("total ms p95", "total_ms_p95"), ("total ms max", "total_ms_max")]
 
 

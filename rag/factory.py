@@ -6,7 +6,6 @@ from . import store
 from .config import Settings
 from .embedding import Embedder, model_identity
 from .indexer import ensure_index
-from .errors import InputError
 from .rendering import Renderer, RenderingStore, RenderReport, statement_jobs
 from .retrieval import Retriever
 
@@ -23,6 +22,7 @@ def open_retriever(settings: Settings, progress: bool = True, embedder: Embedder
 
 def make_answerer(settings: Settings, name: str | None = None):
     """The answerer named by ``name`` or ``settings.answerer``: extractive, llm or http."""
+    from .errors import InputError
     from .extractive import ExtractiveAnswerer
 
     name = name or settings.answerer
@@ -39,15 +39,9 @@ def make_answerer(settings: Settings, name: str | None = None):
     raise InputError(f"unknown answerer {name!r}", "use extractive, llm or http")
 
 
-RENDER_MODES = ("auto", "eager", "lazy", "off")
-
-
 def make_renderer(settings: Settings, retriever: Retriever, answerer: object) -> Renderer | None:
     """A renderer that writes with ``answerer``'s model, or ``None`` when renderings are off or the
     answerer has no model (the extractive one)."""
-    if settings.render not in RENDER_MODES:
-        raise InputError(f"RAG_RENDER={settings.render!r} is not one of {', '.join(RENDER_MODES)}",
-                         "set RAG_RENDER to auto, eager, lazy or off, or unset it")
     if settings.render == "off" or retriever.renderings is None or not hasattr(answerer, "translate"):
         return None
     return Renderer(answerer, retriever.embedder, retriever.renderings, settings.render_min_similarity)  # type: ignore[arg-type]

@@ -1,22 +1,32 @@
-"""Checks on generated answers, so that a small model's mistakes do not reach the user.
+"""Guards between a small model and the user: small named objects, each looking at an answer and
+its evidence and reporting a ``Finding``. The pipeline runs them as two lists:
 
+``CHECKS`` (a problem sends the answer back to the model once, then to the extractive fallback)
 * refusal: the model said it cannot answer;
 * figures: every number must equal a number of the sources after unit normalisation (272亿 = 27.2 billion);
-* language: the answer's own words must be in the question's language;
+* names: a 《title》 must appear in the sources;
+* language: the answer must read in the question's language, quotes included;
+
+``FIXERS`` (applied in order to an answer that passed)
+* repeats and self-talk: repeated sentences and talk about the system prompt are dropped;
 * citations: each sentence's citation must point to a source that supports it; unsupported ones
   are re-pointed to the best supporting source or dropped, uncited factual sentences get one;
-* focus: sentences drawn only from sources far less related to the question than the best one are
-  padding, and an answer drawn only from such sources may be off target.
+* padding: sentences drawn only from sources far less related to the question than the best one
+  are dropped.
+
+``off_target`` (an answer drawn only from far sources) needs the model's judgement and is decided
+by the pipeline's repair step.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from .answer import answer_language, cited_numbers, join_sentences, split_answer_sentences
+from .answer import answer_language, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
 from .figures import parse_figures, unsupported_figures
@@ -34,37 +44,160 @@ REPOINT_MARGIN = 0.08
 
 
 @dataclass
+class Finding:
+    """What one guard found in an answer. A check reports a ``problem`` (the answer must be
+    regenerated or replaced); a fixer returns the repaired ``text``; both explain in ``notes``."""
+
+    guard: str
+    problem: str = ""
+    text: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the guards look at besides the answer: the question's language and the numbered
+    evidence the answer's ``[n]`` markers point into."""
+
+    language: str
+    evidence: list[Evidence]
+    embedder: Embedder | None = None
+
+
+class RefusalCheck:
+    """The model said the sources do not answer (``NOT_FOUND`` or the like), or said nothing."""
+
+    name = "refusal"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        stripped = _MARKERS.sub("", text).strip()
+        if not stripped or REFUSAL_PHRASES.search(stripped):
+            return Finding(self.name, "refused")
+        return Finding(self.name)
+
+
+class FigureCheck:
+    """Every figure must equal one of the sources after unit normalisation (272亿 = 27.2 billion)."""
+
+    name = "figures"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        bad = unsupported_figures(text, [e.statement.text for e in ctx.evidence] + [e.chunk.date for e in ctx.evidence])
+        return Finding(self.name, "figures", notes=[f"figures not in the sources: {', '.join(bad)}"]) if bad \
+            else Finding(self.name)
+
+
+class NameCheck:
+    """A publication or document named in 《》 must appear in the sources."""
+
+    name = "names"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        names = unsupported_titles(text, ctx.evidence)
+        return Finding(self.name, "names", notes=[f"titles not in the sources: {', '.join(names)}"]) if names \
+            else Finding(self.name)
+
+
+class LanguageCheck:
+    """The answer must read in the question's language, quotes included, and a Chinese answer may
+    not leave English words (acronyms and quoted names aside)."""
+
+    name = "language"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        got = answer_language(text)
+        if got != ctx.language:
+            return Finding(self.name, "language", notes=[f"answer in {got}, question in {ctx.language}"])
+        if ctx.language == "zh" and len(leftover := english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
+            return Finding(self.name, "language", notes=[f"Chinese answer leaves English words: {' '.join(leftover[:6])}"])
+        return Finding(self.name)
+
+
+class RepeatFixer:
+    """Drop sentences that repeat an earlier one (the model once looped on one sentence nine times)."""
+
+    name = "repeats"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        deduped = drop_repeated_sentences(text)
+        return Finding(self.name, text=deduped, notes=["dropped repeated sentences"] if deduped != text else [])
+
+
+class SelfTalkFixer:
+    name = "self-talk"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        out, notes = drop_self_talk(text, ctx.evidence)
+        return Finding(self.name, text=out, notes=notes)
+
+
+class CitationFixer:
+    name = "citations"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        if ctx.embedder is None:
+            return Finding(self.name, text=text)
+        out, notes = fix_citations(text, ctx.evidence, ctx.embedder)
+        return Finding(self.name, text=out, notes=notes)
+
+
+class PaddingFixer:
+    name = "padding"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        out, notes = drop_padding(text, ctx.evidence)
+        return Finding(self.name, text=out, notes=notes)
+
+
+class Guard(Protocol):
+    """A check or a fixer: looks at an answer and its evidence, reports a ``Finding``."""
+
+    name: str
+
+    def run(self, text: str, ctx: Context) -> Finding: ...
+
+
+#: Checks whose problems send the answer back to the model once, then to the extractive fallback.
+CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck())
+#: Fixers applied, in order, to an answer that passed the checks.
+FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), PaddingFixer())
+
+
+@dataclass
 class Verdict:
     """What the checks found in one generated answer."""
 
     refused: bool = False
-    problems: list[str] = field(default_factory=list)  # "figures", "language"
+    problems: list[str] = field(default_factory=list)  # "figures", "names", "language"
     details: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)  # the guards that found something
 
 
-def check(text: str, language: str, evidence: list[Evidence]) -> Verdict:
-    """Refusal, figure and language checks (cheap, no model)."""
-    v = Verdict()
-    stripped = _MARKERS.sub("", text).strip()
-    if not stripped or REFUSAL_PHRASES.search(stripped):
-        v.refused = True
-        return v
-    bad = unsupported_figures(text, [e.statement.text for e in evidence] + [e.chunk.date for e in evidence])
-    if bad:
-        v.problems.append("figures")
-        v.details.append(f"figures not in the sources: {', '.join(bad)}")
-    names = unsupported_titles(text, evidence)
-    if names:
-        v.problems.append("names")
-        v.details.append(f"titles not in the sources: {', '.join(names)}")
-    got = answer_language(text)
-    if got != language:
-        v.problems.append("language")
-        v.details.append(f"answer in {got}, question in {language}")
-    elif language == "zh" and len(leftover := english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
-        v.problems.append("language")
-        v.details.append(f"Chinese answer leaves English words: {' '.join(leftover[:6])}")
+def check(text: str, language: str, evidence: list[Evidence], checks: tuple[Guard, ...] = CHECKS) -> Verdict:
+    """Run ``checks`` (cheap, no model) on a generated answer; a refusal ends the run."""
+    v, ctx = Verdict(), Context(language, evidence)
+    for guard in checks:
+        f = guard.run(text, ctx)
+        if f.problem == "refused":
+            v.refused = True
+            v.fired.append(guard.name)
+            return v
+        if f.problem:
+            if f.problem not in v.problems:
+                v.problems.append(f.problem)
+            v.details += f.notes
+            v.fired.append(guard.name)
     return v
+
+
+def fix(text: str, ctx: Context, fixers: tuple[Guard, ...] = FIXERS) -> tuple[str, list[str]]:
+    """Apply ``fixers`` in order; the repaired text and what each changed."""
+    notes: list[str] = []
+    for guard in fixers:
+        f = guard.run(text, ctx)
+        text = f.text if f.text is not None else text
+        notes += f.notes
+    return text, notes
 
 
 _TITLE_MARKS = re.compile(r"《([^》]{1,40})》")

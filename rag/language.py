@@ -74,6 +74,11 @@ def detect_language(text: str) -> Language:
 
 
 def _dominant(text: str, ratio: float) -> str:
+    # A full-width question mark is typed in a Chinese input method: "2024年development zones的actual
+    # foreign investment是多少？" is a Chinese sentence about English terms. (An ASCII "?" proves
+    # nothing: Chinese writers use it too.)
+    if text.rstrip().endswith("？"):
+        return "zh"
     if not 0.35 <= ratio <= 0.65:  # a clear majority of one script decides
         return "zh" if ratio > 0.5 else "en"
     guess = detect_script_language(text)

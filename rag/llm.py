@@ -14,9 +14,12 @@ from typing import Any, Iterator
 from .config import Settings
 from .errors import ModelError
 from .evidence import Evidence
-from .prompts import ANSWER_PROMPT, CHECK_PROMPT, CHECK_SYSTEM, SYSTEM, RETRY_TRANSLATION, TRANSLATE_SYSTEM, translate_message, user_message
+from .prompts import ANSWER_PROMPT, CHECK_PROMPT, CHECK_SYSTEM, SYSTEM, RETRY_TRANSLATION, SHARED_SYSTEM, TRANSLATE_SYSTEM, translate_message, user_message
 from .records import Language
 from .weights import ensure_weights, resolve_source
+
+import os
+SHARED_CHECK = os.environ.get("RAG_X_SHARED_CHECK") == "1"  # EXPERIMENT
 
 STOP = ["\n\n", "\nQuestion:", "\nSources:", "Example "]
 
@@ -38,24 +41,29 @@ class ChatAnswerer:
     @staticmethod
     def _messages(question: str, language: Language, evidence: list[Evidence],
                   history: History | None = None, notes: list[str] | None = None) -> list[dict[str, str]]:
-        return [{"role": "system", "content": SYSTEM},
+        return [{"role": "system", "content": SHARED_SYSTEM if SHARED_CHECK else SYSTEM},
                 {"role": "user", "content": user_message(question, language, evidence, history, notes)}]
 
     def answerable(self, question: str, language: Language, evidence: list[Evidence],
                    history: History | None = None) -> bool:
         """The model's judgement whether the sources state the asked-for fact (greedy YES/NO)."""
-        messages = [{"role": "system", "content": CHECK_SYSTEM},
-                    {"role": "user", "content": user_message(question, language, evidence, history) + "\n" + CHECK_PROMPT}]
+        if SHARED_CHECK:
+            messages = self._messages(question, language, evidence, history)
+            messages[-1]["content"] += "\n" + CHECK_PROMPT
+        else:
+            messages = [{"role": "system", "content": CHECK_SYSTEM},
+                        {"role": "user", "content": user_message(question, language, evidence, history) + "\n" + CHECK_PROMPT}]
         reply = "".join(self._chat(messages, 3, yes_no=True))
         return not reply.strip().upper().startswith("NO")
 
-    def translate(self, text: str, target: str, hints: list[str], problems: list[str] | None = None) -> str:
+    def translate(self, text: str, target: str, terms: list[str], figures: list[str],
+                  problems: list[str] | None = None) -> str:
         """``text`` written in ``target`` (``zh``/``en``), greedy; see ``rendering``."""
         system = TRANSLATE_SYSTEM[target]
         if problems:  # in the instruction, not as a labelled input line: the model echoed such lines
             system += "\n" + RETRY_TRANSLATION[target].format(problems="; ".join(problems))
         messages = [{"role": "system", "content": system},
-                    {"role": "user", "content": translate_message(text, target, hints, problems)}]
+                    {"role": "user", "content": translate_message(text, target, terms, figures)}]
         return "".join(self._chat(messages, self.translate_tokens))
 
     def generate(self, question: str, language: Language, evidence: list[Evidence],
@@ -143,7 +151,7 @@ class LocalLLMAnswerer(ChatAnswerer):
         return scores
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False) -> Iterator[str]:
-        llm = self._checker if yes_no else self._llm
+        llm = self._checker if yes_no and not SHARED_CHECK else self._llm
         with self._locks[id(llm)]:
             try:
                 stream = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass, field
 import time
 from typing import Iterator, Protocol
 
 from . import guards
-from .answer import Answer, drop_repeated_sentences, join_sentences, merge_answers, refusal, resolve_citations, years_unsupported
+from .answer import Answer, join_sentences, merge_answers, refusal, resolve_citations, years_unsupported
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
 from .extractive import LEADS, ExtractiveAnswerer
 from .language import detect_language, han_count, has_han
 from .prompts import RETRY_NOTE
-from .records import Language
+from .records import Language, SearchResult
 from .rendering import Job, Renderer, document_terms, target_language
 from .retrieval import Retriever, clean_question
 
@@ -104,8 +105,28 @@ def close_statements(evidence: list[Evidence], margin: float) -> list[Evidence]:
     return [e for e in evidence[:SUPPORT_CANDIDATES] if e.similarity >= evidence[0].similarity - margin]
 
 
+@dataclass
+class Turn:
+    """One question (or one part of a question) on its way through the pipeline's steps."""
+
+    question: str
+    history: History | None
+    id: object
+    language: Language
+    started: float
+    result: SearchResult | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    #: What the steps did, in order (the answer's notes: the eval and the UI's diagnostics show them).
+    notes: list[str] = field(default_factory=list)
+
+
 class Pipeline:
-    """Answers questions over one index with one answerer."""
+    """Answers questions over one index with one answerer, as a line of steps:
+
+    plan (``split_question``, ``retrieval_query``) → ``retrieve`` → ``select`` → ``decide`` →
+    compose (``composer``, then its ``generate``) → ``verify`` → ``repair`` → ``finish``.
+    """
 
     def __init__(self, retriever: Retriever, answerer: Answerer | None = None, settings: Settings | None = None,
                  ranker: EvidenceRanker | None = None, renderer: Renderer | None = None) -> None:
@@ -157,63 +178,142 @@ class Pipeline:
         yield merged
 
     def _stream_one(self, question: str, history: History | None, id: object) -> Iterator[str | Answer]:
-        t0 = time.perf_counter()
-        result = self.retriever.search(retrieval_query(question, history, self.settings.max_question_chars),
-                                       self.settings.top_k)
-        evidence = self.ranker.rank(result)[: self.settings.max_sources]
-        language = detect_language(question)  # the retrieval query may include the previous question
-        timings = {"retrieve_ms": (time.perf_counter() - t0) * 1000}
-        tr = time.perf_counter()
-        evidence, render_notes = self.attach_renderings(language, evidence)
-        if render_notes:
-            timings["render_ms"] = (time.perf_counter() - tr) * 1000
-        # The answerer reads each statement in the question's language where a verified rendering exists.
-        evidence = [e.in_question_language() for e in evidence]
-        t1 = time.perf_counter()
-        reason = self.refusal_reason(question, evidence)
-        check = getattr(self.answerer, "answerable", None)
-        if not reason and check is not None:
-            tc = time.perf_counter()
-            if not check(question, language, evidence, history):
-                reason = "the model found no source stating the asked-for fact"
-            timings["check_ms"] = (time.perf_counter() - tc) * 1000
+        """One question through the steps: retrieve → select → decide → compose → verify → repair."""
+        turn = Turn(question=question, history=history, id=id, language=detect_language(question),
+                    started=time.perf_counter())
+        self.retrieve(turn)
+        self.select(turn)
+        reason = self.decide(turn)
         if reason:
-            text = refusal(language.dominant)
+            text = refusal(turn.language.dominant)
             yield text
-            timings.update(generate_ms=0.0, total_ms=(time.perf_counter() - t0) * 1000)
-            yield Answer(question=question, language=language.code, dominant_language=language.dominant,
-                         answer=text, refused=True, citations=[], answerer=self.answerer.name,
-                         timings=timings, id=id, notes=render_notes + [f"refused: {reason}"], search=result)
+            yield self.finish(turn, text, refused_because=reason)
             return
-        answerer, notes = self.answerer, list(render_notes)
-        if self.quotes_across_languages(language, evidence):
-            answerer = self._fallback
-            notes.append(f"quoted: the best source is in {evidence[0].lang} and has no verified rendering "
-                         f"(RAG_CROSS_LINGUAL=quote)")
-            tc = time.perf_counter()
-            evidence, note = self.rerank_by_support(question, language, evidence, history)
-            if note:
-                notes.append(note)
-                timings["support_ms"] = (time.perf_counter() - tc) * 1000
+        answerer = self.composer(turn)
         pieces: list[str] = []
-        for piece in answerer.generate(question, language, evidence, history):
+        tg = time.perf_counter()
+        for piece in answerer.generate(question, turn.language, turn.evidence, history):
             if not pieces:
-                timings["first_token_ms"] = (time.perf_counter() - t0) * 1000
+                turn.timings["first_token_ms"] = (time.perf_counter() - turn.started) * 1000
             pieces.append(piece)
             yield piece
         text = "".join(pieces)
         if not isinstance(answerer, ExtractiveAnswerer):  # extractive text is built from the sources
-            text, guard_notes = self._guard(question, language, evidence, history, text)
-            notes += guard_notes
-        t2 = time.perf_counter()
-        text, citations = resolve_citations(text, evidence)
+            text = self.repair(turn, text, self.verify(turn, text))
+        turn.timings["generate_ms"] = (time.perf_counter() - tg) * 1000
+        yield self.finish(turn, text)
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def retrieve(self, turn: "Turn") -> None:
+        """Search the index for the question (joined to the previous one when it refers back)."""
+        t0 = time.perf_counter()
+        turn.result = self.retriever.search(
+            retrieval_query(turn.question, turn.history, self.settings.max_question_chars), self.settings.top_k)
+        turn.timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000
+
+    def select(self, turn: "Turn") -> None:
+        """The best statements of the hits, each in the question's language where a verified
+        rendering exists (rendering it now when it was never tried, see ``attach_renderings``)."""
+        assert turn.result is not None
+        evidence = self.ranker.rank(turn.result)[: self.settings.max_sources]
+        t0 = time.perf_counter()
+        evidence, notes = self.attach_renderings(turn.language, evidence)
+        if notes:
+            turn.timings["render_ms"] = (time.perf_counter() - t0) * 1000
+            turn.notes += notes
+        turn.evidence = [e.in_question_language() for e in evidence]
+
+    def decide(self, turn: "Turn") -> str:
+        """Why the documents cannot answer, or ``""``: no or weak evidence, a year no evidence
+        mentions, or the answerer's own YES/NO judgement."""
+        reason = self.refusal_reason(turn.question, turn.evidence)
+        check = getattr(self.answerer, "answerable", None)
+        if not reason and check is not None:
+            t0 = time.perf_counter()
+            if not check(turn.question, turn.language, turn.evidence, turn.history):
+                reason = "the model found no source stating the asked-for fact"
+            turn.timings["check_ms"] = (time.perf_counter() - t0) * 1000
+        return reason
+
+    def composer(self, turn: "Turn") -> Answerer:
+        """Who writes the answer: the answerer, or the quoting fallback when the best statement is
+        in the other language and has no verified rendering (``RAG_CROSS_LINGUAL=quote``); then
+        the model's judgement picks which close statement to quote."""
+        if not self.quotes_across_languages(turn.language, turn.evidence):
+            return self.answerer
+        turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering "
+                          f"(RAG_CROSS_LINGUAL=quote)")
+        t0 = time.perf_counter()
+        turn.evidence, note = self.rerank_by_support(turn.question, turn.language, turn.evidence, turn.history)
+        if note:
+            turn.notes.append(note)
+            turn.timings["support_ms"] = (time.perf_counter() - t0) * 1000
+        return self._fallback
+
+    def verify(self, turn: "Turn", text: str) -> guards.Verdict:
+        """Run the guards' checks (refusal, figures, names, language) on a generated answer."""
+        verdict = guards.check(text, turn.language.dominant, turn.evidence)
+        turn.notes += verdict.details
+        return verdict
+
+    def repair(self, turn: "Turn", text: str, verdict: guards.Verdict) -> str:
+        """Act on what the checks found: a refusal against strong evidence becomes the extractive
+        answer; a problem regenerates once with a firmer instruction, then falls back to the
+        extractive answer. An answer that passes goes through the fixers (repeats, self-talk,
+        citations, padding), and one drawn only from far sources is replaced when the model
+        judges a close one likelier to answer. Returns ``""`` for a refusal."""
+        question, language, evidence, history = turn.question, turn.language, turn.evidence, turn.history
+        if verdict.refused:
+            # The YES/NO check said the sources answer, the answer says they don't: with very strong
+            # evidence quote it (see Settings.conflict_answer_above), otherwise refuse.
+            if evidence and evidence[0].similarity >= self.settings.conflict_answer_above:
+                turn.notes.append("model said NOT_FOUND against strong evidence: extractive answer")
+                return self._fallback_text(turn)
+            turn.notes.append("model said the sources do not answer")
+            return ""
+        if verdict.problems:
+            hints = [RETRY_NOTE[p][language.dominant] for p in verdict.problems]
+            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
+            second = guards.check(retry, language.dominant, evidence)
+            if second.refused:
+                turn.notes.append("regenerated; model then said the sources do not answer")
+                return ""
+            if second.problems:
+                turn.notes += second.details + ["fell back to the extractive answer"]
+                return self._fallback_text(turn)
+            text = retry
+            turn.notes.append(f"regenerated after: {', '.join(verdict.problems)}")
+        text, notes = guards.fix(text, guards.Context(language.dominant, evidence, self.retriever.embedder))
+        turn.notes += notes
+        far = guards.off_target(text, evidence)
+        if far and self._prefers_close(question, language, evidence, far, history):
+            turn.notes.append(f"answer drew only on [{far}], far below the best sources, one of which the model "
+                              f"judged more likely to state the answer: extractive answer")
+            return self._fallback_text(turn)
+        return text
+
+    def finish(self, turn: "Turn", text: str, refused_because: str = "") -> Answer:
+        """The final ``Answer``: markers resolved to numbered citations; no citation is a refusal."""
+        if refused_because:
+            citations: list = []
+            turn.notes.append(f"refused: {refused_because}")
+            turn.timings.setdefault("generate_ms", 0.0)
+        else:
+            text, citations = resolve_citations(text, turn.evidence)
         refused = not citations
         if refused:
-            text = refusal(language.dominant)
-        timings.update(generate_ms=(t2 - t1) * 1000, total_ms=(time.perf_counter() - t0) * 1000)
-        yield Answer(question=question, language=language.code, dominant_language=language.dominant, answer=text,
-                     refused=refused, citations=citations, answerer=self.answerer.name, timings=timings, id=id,
-                     notes=notes, search=result)
+            text = refusal(turn.language.dominant)
+        turn.timings["total_ms"] = (time.perf_counter() - turn.started) * 1000
+        return Answer(question=turn.question, language=turn.language.code, dominant_language=turn.language.dominant,
+                      answer=text, refused=refused, citations=citations, answerer=self.answerer.name,
+                      timings=turn.timings, id=turn.id, notes=turn.notes, search=turn.result)
+
+    def _fallback_text(self, turn: "Turn") -> str:
+        """The extractive answer; it quotes the best statement, in the other language when that one
+        has no verified rendering (the notes then say so)."""
+        if turn.evidence and turn.evidence[0].lang != turn.language.dominant:
+            turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering")
+        return "".join(self._fallback.generate(turn.question, turn.language, turn.evidence, turn.history))
 
     def quotes_across_languages(self, language: Language, evidence: list[Evidence]) -> bool:
         """Whether a generative answerer's answer is composed by quoting instead: the best source is
@@ -265,45 +365,6 @@ class Pipeline:
         note = (f"model judged {len(close)} close statements; "
                 + ("its pick came first" if moved else "the best by cosine stayed first"))
         return judged + evidence[len(close):], note
-
-    def _guard(self, question: str, language: Language, evidence: list[Evidence], history: History | None,
-               text: str) -> tuple[str, list[str]]:
-        """Refusal, figure, language and citation checks; one regeneration, then the extractive answer."""
-        lang = language.dominant
-        verdict = guards.check(text, lang, evidence)
-        notes = list(verdict.details)
-        if verdict.refused:
-            # The YES/NO check said the sources answer, the answer says they don't: with very strong
-            # evidence quote it (see Settings.conflict_answer_above), otherwise refuse.
-            if evidence and evidence[0].similarity >= self.settings.conflict_answer_above:
-                notes.append("model said NOT_FOUND against strong evidence: extractive answer")
-                return "".join(self._fallback.generate(question, language, evidence, history)), notes
-            return "", notes + ["model said the sources do not answer"]
-        if verdict.problems:
-            hints = [RETRY_NOTE[p][lang] for p in verdict.problems]
-            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
-            second = guards.check(retry, lang, evidence)
-            if second.refused:
-                return "", notes + ["regenerated; model then said the sources do not answer"]
-            if second.problems:
-                notes += second.details + ["fell back to the extractive answer"]
-                return "".join(self._fallback.generate(question, language, evidence, history)), notes
-            text = retry
-            notes.append(f"regenerated after: {', '.join(verdict.problems)}")
-        deduped = drop_repeated_sentences(text)
-        if deduped != text:
-            notes.append("dropped repeated sentences")
-            text = deduped
-        text, self_notes = guards.drop_self_talk(text, evidence)
-        text, citation_notes = guards.fix_citations(text, evidence, self.retriever.embedder)
-        text, padding_notes = guards.drop_padding(text, evidence)
-        notes += self_notes + citation_notes + padding_notes
-        far = guards.off_target(text, evidence)
-        if far and self._prefers_close(question, language, evidence, far, history):
-            notes.append(f"answer drew only on [{far}], far below the best sources, one of which the model "
-                         f"judged more likely to state the answer: extractive answer")
-            return "".join(self._fallback.generate(question, language, evidence, history)), notes
-        return text, notes
 
     def _prefers_close(self, question: str, language: Language, evidence: list[Evidence], cited: int,
                        history: History | None) -> bool:

@@ -43,12 +43,14 @@ CHECKS = ("language", "untranslated", "names", "figures", "similarity")
 
 
 class Translator(Protocol):
-    """Writes ``text`` in ``target`` (``zh``/``en``); ``hints`` carry the document's own terms and
-    the figures' renderings; ``problems`` say what was wrong with a first attempt."""
+    """Writes ``text`` in ``target`` (``zh``/``en``): ``terms`` are the document's own words for
+    its subjects, ``figures`` the figures the rendering must keep (already written the target
+    language's way in ``text``), ``problems`` what was wrong with a first attempt."""
 
     name: str
 
-    def translate(self, text: str, target: str, hints: list[str], problems: list[str] | None = None) -> str: ...
+    def translate(self, text: str, target: str, terms: list[str], figures: list[str],
+                  problems: list[str] | None = None) -> str: ...
 
 
 class Vectors(Protocol):
@@ -255,29 +257,38 @@ class Renderer:
             if cached is not None:
                 return cached
             t0 = time.perf_counter()
-            hints = list(job.hints) + figure_hints(job.source, job.lang)
             prepared = with_target_figures(job.source, job.lang)
-            problems: list[str] | None = None
-            text, checks, attempts = "", {}, 0
-            for attempts in (1, 2):
-                clauses = split_clauses(prepared) if problems else [prepared]
-                sep = "，" if job.lang == "zh" else ", "
-                pieces = [clean_output(self.translator.translate(c, job.lang, hints, problems if len(clauses) == 1 else None))
-                          for c in clauses]
-                text = sep.join(p.rstrip("。.，, ") if i < len(pieces) - 1 else p for i, p in enumerate(pieces))
+            text = self._attempt(prepared, job.lang, list(job.hints))
+            checks = check_rendering(job.source, text, job.lang, self.embedder, self.min_similarity, job.hints)
+            attempts = 1
+            if not passed(checks):
                 # The retry goes without the terms (a failed first attempt was often the terms
-                # list), and a long statement is rendered clause by clause: the 1.5B model dropped
-                # "232 national-level development zones" from a 50-word statement, twice.
-                hints = figure_hints(job.source, job.lang)
-                checks = check_rendering(job.source, text, job.lang, self.embedder, self.min_similarity, job.hints)
-                if passed(checks):
-                    break
+                # list), clause by clause for a long statement (the 1.5B model drops a clause of a
+                # 50-word statement), each clause with one retry of its own that names its problems.
                 problems = [f"{k}: {v}" for k, v in checks.items() if v != "ok"]
+                clauses = split_clauses(prepared)
+                if len(clauses) == 1:
+                    text = self._attempt(prepared, job.lang, [], problems)
+                else:
+                    text = join_clauses([self._clause(c, job.lang) for c in clauses], job.lang)
+                checks = check_rendering(job.source, text, job.lang, self.embedder, self.min_similarity, job.hints)
+                attempts = 2
             r = Rendering(source=job.source, lang=job.lang, text=text, passed=passed(checks),
                           model=getattr(self.translator, "model", "") or self.translator.name, checks=checks, attempts=attempts,
                           seconds=round(time.perf_counter() - t0, 2), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
             self.store.add(r)
             return r
+
+    def _attempt(self, text: str, lang: str, terms: list[str], problems: list[str] | None = None) -> str:
+        return clean_output(self.translator.translate(text, lang, terms, figure_hints(text), problems))
+
+    def _clause(self, clause: str, lang: str) -> str:
+        """One clause rendered, and rendered again once if it fails the checks that need no
+        embedding (language, untranslated words, names, figures)."""
+        text = self._attempt(clause, lang, [])
+        problems = [f"{k}: {v}" for k, v in check_rendering(clause, text, lang, None, 0.0).items()
+                    if v != "ok" and k != "similarity"]
+        return self._attempt(clause, lang, [], problems) if problems else text
 
     def render_all(self, jobs: Iterable[Job], progress: bool = True) -> "RenderReport":
         """Render every job not yet in the cache, with a progress bar; returns what was done."""
@@ -318,13 +329,11 @@ class RenderReport:
                 + (f"; failed: {failed}" if failed else ""))
 
 
-def figure_hints(source: str, lang: str) -> list[str]:
-    """The source's large figures written the way the target language writes them."""
-    from .figures import large_figures, to_chinese, to_english
-
-    render = to_chinese if lang == "zh" else to_english
-    pairs = [f"{f.raw} = {render(f)}" for f in large_figures(source) if f.raw != render(f)]
-    return list(dict.fromkeys(pairs))
+def figure_hints(text: str) -> list[str]:
+    """Every figure of ``text`` as written there (dates and years included): the figures the
+    rendering must keep. Listed apart from the text, because the 1.5B model dropped a trailing
+    "in the 232 national-level development zones" from a statement it otherwise rendered."""
+    return list(dict.fromkeys(f.raw for f in parse_figures(text)))
 
 
 def with_target_figures(source: str, lang: str) -> str:
@@ -340,7 +349,7 @@ def with_target_figures(source: str, lang: str) -> str:
     return out
 
 
-_LABELS = r"译文|翻译|原文|术语|数字|上次译文的问题|Translation|Source|Terms|Figures|Problems with the last attempt"
+_LABELS = r"译文|翻译|原文|术语|必须保留的数字|数字|Translation|Source|Terms|Figures to keep|Figures"
 _LABEL_LINE = re.compile(rf"^\s*(?:{_LABELS})\s*[:：]\s*", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"(?:译文|Translation)\s*[:：]\s*", re.IGNORECASE)
 
@@ -360,7 +369,13 @@ def clean_output(text: str) -> str:
 
 #: Statements longer than this many words are rendered clause by clause on the retry.
 LONG_STATEMENT_WORDS = 25
-_CLAUSE = re.compile(r",\s+(?=(?:with|accounting|while|which|including|and|but)\b)|;\s+|，|；")
+_CLAUSE = re.compile(r",\s+(?=(?:with|accounting|while|which|including|but)\b)|;\s+|，|；")
+
+
+def join_clauses(pieces: list[str], lang: str) -> str:
+    """Rendered clauses joined into one sentence (inner full stops dropped)."""
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(p.rstrip("。.，, ") if i < len(pieces) - 1 else p for i, p in enumerate(pieces))
 
 
 def split_clauses(text: str) -> list[str]:

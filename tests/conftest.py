@@ -73,3 +73,15 @@ def run_cli(*args: str, env: dict[str, str] | None = None, input: str | None = N
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
                           env=full_env, input=input, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def rendered_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the bundled corpus built by the real `rag index`, renderings included: the local
+    model renders the 16 statements (about a minute on 2 cores). Read-only for tests: copy it."""
+    pytest.importorskip("llama_cpp")
+    folder = tmp_path_factory.mktemp("rendered") / "index"
+    r = run_cli("--index-dir", str(folder), "index", env={"RAG_RENDER": "auto"}, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "renderings:" in r.stdout and (folder / "renderings.jsonl").exists(), r.stdout
+    return folder

@@ -19,9 +19,12 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """The app on a free port over its own index folder (built from the bundled corpus at start)."""
+def app(tmp_path_factory, rendered_index):
+    """The app on a free port over its own index folder (built from the bundled corpus at start),
+    with the renderings the real local model made for that corpus (``rendered_index``)."""
     home = tmp_path_factory.mktemp("app")
+    (home / "index").mkdir()
+    shutil.copyfile(rendered_index / "renderings.jsonl", home / "index" / "renderings.jsonl")
     port = free_port()
     env = {**os.environ, "RAG_ANSWERER": "extractive", "RAG_FEEDBACK": str(home / "feedback.jsonl")}
     log = open(home / "app.log", "w")
@@ -94,8 +97,24 @@ def test_chinese_question_cites_linked_source_cards(page):
     shot(page, "ui-chinese-exchange.png")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: Chinese questions over English sources are answered by "
-                                       "quoting the English statement")
+def test_source_card_shows_the_original_and_its_machine_translation(page):
+    from rag.language import reader_language
+
+    ask(page, "市场监管总局将推动什么？", 1)
+    page.wait_for_selector("#chat .source-card .source-rendering", timeout=60_000)
+    assert reader_language(bot_body(page)) == "zh", bot_body(page)
+    card = page.locator("#chat .source-card").first
+    original = card.locator(".source-text").inner_text()
+    rendering = card.locator(".source-rendering").inner_text()
+    assert "Market Supervision Administration" in original and reader_language(original) == "en"
+    assert rendering.startswith("机器翻译") and reader_language(rendering) == "zh"
+    assert card.locator(".source-rendering").is_visible() and card.locator(".source-text").is_visible()
+    shot(page, "ui-card-with-rendering.png")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: the statement answering it has no verified rendering (the 1.5B "
+                                       "model drops '232 ... zones' from it, so the figures check rejects it) "
+                                       "and the answer quotes the English statement")
 def test_chinese_question_gets_a_chinese_answer(page):
     from rag.language import reader_language
 
