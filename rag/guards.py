@@ -62,6 +62,7 @@ class Context:
     language: str
     evidence: list[Evidence]
     embedder: Embedder | None = None
+    question: str = ""
 
 
 class RefusalCheck:
@@ -137,7 +138,7 @@ class CitationFixer:
     def run(self, text: str, ctx: Context) -> Finding:
         if ctx.embedder is None:
             return Finding(self.name, text=text)
-        out, notes = fix_citations(text, ctx.evidence, ctx.embedder)
+        out, notes = fix_citations(text, ctx.evidence, ctx.embedder, ctx.question)
         return Finding(self.name, text=out, notes=notes)
 
 
@@ -238,16 +239,28 @@ def drop_self_talk(text: str, evidence: list[Evidence]) -> tuple[str, list[str]]
     return join_sentences(keep, text), [f"dropped {len(sentences) - len(keep)} sentence(s) about the system prompt or mode"]
 
 
-def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder) -> tuple[str, list[str]]:
+#: A sentence this short (in words, or Han characters / 2) is judged together with the question.
+TERSE_WORDS = 12
+
+
+def _terse(sentence: str) -> bool:
+    return len(re.findall(r"[A-Za-z0-9]+", sentence)) + len(re.findall(r"[\u4e00-\u9fff]", sentence)) / 2 < TERSE_WORDS
+
+
+def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder, question: str = "") -> tuple[str, list[str]]:
     """Re-point or drop citations that do not support their sentence; cite uncited factual sentences.
 
-    ``[n]`` markers index ``evidence`` (1-based). Returns the new text and notes on what changed.
+    ``[n]`` markers index ``evidence`` (1-based). A terse sentence ("99,000 [1].", "Local government
+    bonds [1].") is read with the ``question`` it answers: alone its cosine to the long statement
+    it comes from fell below ``SUPPORT_MIN``, its only citation was dropped and a right answer
+    became a refusal. Returns the new text and notes on what changed.
     """
     sentences = split_answer_sentences(text)
     if not sentences or not evidence:
         return text, []
     bare = [_MARKERS.sub("", s).strip() for s in sentences]
-    vecs = embedder.embed_documents(bare + [e.statement.text for e in evidence])
+    judged = [f"{question} {b}" if question and _terse(b) else b for b in bare]
+    vecs = embedder.embed_documents(judged + [e.statement.text for e in evidence])
     sims = vecs[: len(bare)] @ vecs[len(bare):].T  # sentence x source cosine
     out, notes = [], []
     for i, sentence in enumerate(sentences):

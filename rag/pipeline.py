@@ -283,7 +283,7 @@ class Pipeline:
                 return self._fallback_text(turn)
             text = retry
             turn.notes.append(f"regenerated after: {', '.join(verdict.problems)}")
-        text, notes = guards.fix(text, guards.Context(language.dominant, evidence, self.retriever.embedder))
+        text, notes = guards.fix(text, guards.Context(language.dominant, evidence, self.retriever.embedder, question))
         turn.notes += notes
         far = guards.off_target(text, evidence)
         if far and self._prefers_close(question, language, evidence, far, history):
