@@ -141,10 +141,22 @@ def collapse_markers(text: str) -> str:
     return re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
 
 
+_NAME_WORD = r"(?:[A-Z0-9][\w'&]*|of|in|and|the|for|to|on|at|-)"
+_QUOTED_NAME = re.compile(rf"“{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}”|\"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}\"")
+
+
 def answer_language(text: str) -> str:
     """The language a reader reads in an answer (``zh``, ``en`` or ``mixed``): quoted text counts as
-    the language it is in, markers do not (``language.reader_language``)."""
-    return reader_language(text)
+    the language it is in, markers do not (``language.reader_language``). A quoted name (a few
+    capitalised words, such as “Invest in China - Choose Development Zone”) is a name, not English
+    text: a Chinese sentence that names a brand is still Chinese."""
+    return reader_language(_QUOTED_NAME.sub(" ", text))
+
+
+def framing_language(text: str) -> str:
+    """The language of an answer's own words, quotes aside: whether an answer was framed for its
+    question at all (the load test's plausibility check; the guards read quotes too)."""
+    return detect_language(_MARKER.sub(" ", _QUOTED.sub(" ", text))).dominant
 
 
 def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:

@@ -241,13 +241,14 @@ class Pipeline:
         the model's judgement picks which close statement to quote."""
         if not self.quotes_across_languages(turn.language, turn.evidence):
             return self.answerer
-        turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering "
-                          f"(RAG_CROSS_LINGUAL=quote)")
         t0 = time.perf_counter()
         turn.evidence, note = self.rerank_by_support(turn.question, turn.language, turn.evidence, turn.history)
         if note:
             turn.notes.append(note)
             turn.timings["support_ms"] = (time.perf_counter() - t0) * 1000
+        if turn.evidence[0].lang != turn.language.dominant:  # the model's pick may have a rendering
+            turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering "
+                              f"(RAG_CROSS_LINGUAL=quote)")
         return self._fallback
 
     def verify(self, turn: "Turn", text: str) -> guards.Verdict:

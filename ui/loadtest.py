@@ -197,7 +197,7 @@ class RssSampler(threading.Thread):
 
 def check_record(sent: str, record: Any) -> list[str]:
     """Why an answer record does not belong to question ``sent`` or is not a plausible answer to it."""
-    from rag.answer import answer_language
+    from rag.answer import framing_language
     from rag.language import detect_language
 
     if not isinstance(record, dict):
@@ -209,7 +209,7 @@ def check_record(sent: str, record: Any) -> list[str]:
     if not answer.strip():
         problems.append("empty answer")
         return problems
-    expected, got = detect_language(sent).dominant, answer_language(answer)
+    expected, got = detect_language(sent).dominant, framing_language(answer)
     if got != expected:
         problems.append(f"answer in {got}, question in {expected}")
     numbers = {c.get("n") for c in record.get("citations") or []}
