@@ -8,7 +8,7 @@ from typing import Any
 
 from .documents import REF_MARKER
 from .evidence import Evidence
-from .language import detect_language, has_han, reader_language
+from .language import detect_language, has_han, other_language, reader_language
 
 REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
 
@@ -92,7 +92,7 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, list[Ci
         citations.append(Citation(n=n, doc_id=e.chunk.doc_id, chunk_id=e.chunk.chunk_id, group=e.chunk.group,
                                   refs=list(source.refs), text=source.text, title=e.chunk.title,
                                   group_title=e.chunk.group_title, lang=e.chunk.lang, rendering=rendering,
-                                  rendering_lang=({"en": "zh", "zh": "en"}.get(e.chunk.lang, "") if rendering else "")))
+                                  rendering_lang=other_language(e.chunk.lang) if rendering else ""))
     return out, citations
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .embedding import Embedder
+from .language import other_language
 from .records import Chunk, SearchResult, Statement
 
 
@@ -39,7 +40,7 @@ class Evidence:
         """The language of ``statement`` as the answerer reads it."""
         if self.original is None:
             return self.chunk.lang
-        return {"en": "zh", "zh": "en"}.get(self.chunk.lang, self.chunk.lang)
+        return other_language(self.chunk.lang) or self.chunk.lang
 
     def in_question_language(self) -> "Evidence":
         """What the answerer reads: the verified rendering in place of the statement, when there is one."""

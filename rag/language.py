@@ -55,6 +55,12 @@ def reader_language(text: str) -> str:
     return "en" if latin >= READER_SHARE * (han + latin) else "mixed"
 
 
+def other_language(lang: str) -> str:
+    """The other one of ``zh`` and ``en`` (what a statement in ``lang`` is rendered into), or ``""``
+    for anything else (mixed text has no other language)."""
+    return {"en": "zh", "zh": "en"}.get(lang, "")
+
+
 def detect_language(text: str) -> Language:
     """Detect ``zh``/``en``/``mixed``. Deterministic; never raises (empty text counts as ``en``)."""
     ratio = cjk_ratio(text)

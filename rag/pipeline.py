@@ -246,9 +246,7 @@ class Pipeline:
         if note:
             turn.notes.append(note)
             turn.timings["support_ms"] = (time.perf_counter() - t0) * 1000
-        if turn.evidence[0].lang != turn.language.dominant:  # the model's pick may have a rendering
-            turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering "
-                              f"(RAG_CROSS_LINGUAL=quote)")
+        self._note_quoting(turn, " (RAG_CROSS_LINGUAL=quote)")  # the model's pick may have a rendering
         return self._fallback
 
     def verify(self, turn: "Turn", text: str) -> guards.Verdict:
@@ -312,9 +310,14 @@ class Pipeline:
     def _fallback_text(self, turn: "Turn") -> str:
         """The extractive answer; it quotes the best statement, in the other language when that one
         has no verified rendering (the notes then say so)."""
-        if turn.evidence and turn.evidence[0].lang != turn.language.dominant:
-            turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering")
+        self._note_quoting(turn)
         return "".join(self._fallback.generate(turn.question, turn.language, turn.evidence, turn.history))
+
+    @staticmethod
+    def _note_quoting(turn: "Turn", why: str = "") -> None:
+        """Note that the answer quotes a statement in the other language (it has no verified rendering)."""
+        if turn.evidence and turn.evidence[0].lang != turn.language.dominant:
+            turn.notes.append(f"quoted: the best source is in {turn.evidence[0].lang} and has no verified rendering{why}")
 
     def quotes_across_languages(self, language: Language, evidence: list[Evidence]) -> bool:
         """Whether a generative answerer's answer is composed by quoting instead: the best source is

@@ -35,7 +35,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from .figures import parse_figures, same_figure
-from .language import reader_language
+from .language import other_language, reader_language
 
 FILE = "renderings.jsonl"
 #: Every check, in the order they run (the cheap ones first; similarity needs the embedder).
@@ -91,9 +91,8 @@ def rendering_key(source: str, lang: str) -> str:
     return hashlib.sha256(f"{lang}\0{source}".encode("utf-8")).hexdigest()[:24]
 
 
-def target_language(lang: str) -> str:
-    """The language a statement in ``lang`` is rendered into, or ``""`` (mixed text is not)."""
-    return {"en": "zh", "zh": "en"}.get(lang, "")
+#: The language a statement in ``lang`` is rendered into, or ``""`` (mixed text is not).
+target_language = other_language
 
 
 # --- checks -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 from .config import Settings
 from .embedding import Embedder
 from .errors import InputError
-from .language import detect_language
+from .language import detect_language, other_language
 from .records import Language, RetrieverHit, SearchHit, SearchResult
 from .rendering import RenderedLexical, RenderingStore
 from .store import IndexData
@@ -74,7 +74,7 @@ def lexical_weight(query_lang: Language, chunk_langs: list[str], dense_sims: dic
         if gate > 0 and dense_sims and dense_sims.get(pos, -1.0) < top - gate:
             return 0.0
         # A rendering is in the other language than its chunk.
-        lang = chunk_langs[pos] if name == "bm25" else {"en": "zh", "zh": "en"}.get(chunk_langs[pos], "")
+        lang = chunk_langs[pos] if name == "bm25" else other_language(chunk_langs[pos])
         if query_lang.code != "mixed" and lang != query_lang.dominant:
             return CROSS_LINGUAL_BM25_WEIGHT
         return 1.0
