@@ -34,6 +34,13 @@ class Citation:
     #: The statement's verified rendering in the question's language (machine translation), or "".
     rendering: str = ""
     rendering_lang: str = ""
+    #: Where the statement is in its file: the page (PDF; 0 elsewhere), the pages of its chunk, the
+    #: heading path, the slide or sheet, and the file as indexed (for the card's link).
+    page: int = 0
+    pages: list[int] = field(default_factory=list)
+    section: str = ""
+    place: str = ""
+    file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,7 +99,10 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, list[Ci
         citations.append(Citation(n=n, doc_id=e.chunk.doc_id, chunk_id=e.chunk.chunk_id, group=e.chunk.group,
                                   refs=list(source.refs), text=source.text, title=e.chunk.title,
                                   group_title=e.chunk.group_title, lang=e.chunk.lang, rendering=rendering,
-                                  rendering_lang=other_language(e.chunk.lang) if rendering else ""))
+                                  rendering_lang=other_language(e.chunk.lang) if rendering else "",
+                                  page=source.page or (e.chunk.pages[0] if len(e.chunk.pages) == 1 else 0),
+                                  pages=list(e.chunk.pages), section=e.chunk.section, place=e.chunk.place,
+                                  file=e.chunk.file))
     return out, citations
 
 

@@ -1,12 +1,16 @@
 """Chunks: one per news-summary group (Core Viewpoint = group 0), one for the headline with source and
-date (group -1), and one per paragraph of plain documents. Chunk ids derive from the document id
-and the group or paragraph number only, so they are stable across runs."""
+date (group -1), one per paragraph of plain documents, and for structured documents (PDF, Word, web
+pages, slides, sheets) sections split at headings, then at paragraphs and sentence ends, to a size in
+the embedder's tokens. Chunk ids derive from the document id and the chunk's number only, so they are
+stable across runs of the same content."""
 
 from __future__ import annotations
 
+import re
+
 from .documents import split_refs, split_sentences
 from .language import detect_language
-from .records import Chunk, Document, Statement
+from .records import Block, Chunk, Document, Statement
 
 HEADLINE_GROUP = -1
 
@@ -20,6 +24,8 @@ def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
     """How a chunk is named to readers: "Group 1: …", "Core Viewpoint", "Headline", "Passage 2: …"."""
     if chunk_id.rsplit("#", 1)[-1].startswith("p"):
         return f"Passage {group}: {group_title}"
+    if chunk_id.rsplit("#", 1)[-1].startswith("c"):
+        return group_title
     if group == HEADLINE_GROUP:
         return "Headline · 标题"
     if group == 0:
@@ -27,9 +33,30 @@ def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
     return f"Group {group}: {group_title}"
 
 
+def location_label(file: str = "", page: int = 0, pages: tuple[int, ...] | list[int] = (), place: str = "",
+                   section: str = "") -> str:
+    """Where a passage is in its file: "report.pdf · p. 7 · 二、主要任务", "deck.pptx · Slide 3 · Pricing"."""
+    where = f"p. {page}" if page else (f"pp. {pages[0]}–{pages[-1]}" if len(pages) > 1 else
+                                       f"p. {pages[0]}" if pages else "")
+    parts = [file.replace("\\", "/").rsplit("/", 1)[-1], where, place]
+    last = section.rsplit(" › ", 1)[-1]
+    if last and last != place:
+        parts.append(last)
+    return " · ".join(p for p in parts if p)
+
+
+def chunk_label(chunk: Chunk) -> str:
+    """How a chunk is named to readers: its place in the file for structured documents, else its group."""
+    if chunk.file:
+        return location_label(chunk.file, 0, chunk.pages, chunk.place, chunk.section)
+    return group_label(chunk.group, chunk.group_title, chunk.chunk_id)
+
+
 def chunk_document(doc: Document) -> list[Chunk]:
     """Split a document into chunks ready for embedding and lexical indexing."""
     common = {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "date": doc.date}
+    if doc.blocks:
+        return chunk_blocks(doc, common)
     chunks: list[Chunk] = []
     for g in doc.groups:
         chunk_id = f"{doc.doc_id}#core" if g.number == 0 else f"{doc.doc_id}#g{g.number}"
@@ -63,3 +90,119 @@ def _headline_chunk(doc: Document, common: dict[str, str]) -> Chunk:
     text = "\n".join(s.text for s in statements)
     return Chunk(chunk_id=f"{doc.doc_id}#headline", group=HEADLINE_GROUP, group_title="Headline",
                  lang=detect_language(doc.title).dominant, text=text, statements=tuple(statements), **common)
+
+
+#: Chunk size for structured documents, in the embedder's tokens (EmbeddingGemma reads 2,048; retrieval
+#: is sharper on a few hundred), and the overlap carried from one chunk into the next of a section.
+CHUNK_TOKENS = 400
+OVERLAP_SENTENCES = 1
+
+
+def estimate_tokens(text: str) -> int:
+    """EmbeddingGemma tokens in ``text``, estimated without loading the tokenizer: 0.8 per Han
+    character, 1.2 per word or number, 1 per other symbol. On 200 XQuAD paragraphs per language it
+    is within 6% of the real count (zh 22,265 vs 21,042; en 20,705 vs 19,894)."""
+    han = len(re.findall(r"[\u3400-\u9fff]", text))
+    words = len(re.findall(r"[^\W\d_\u3400-\u9fff]+|\d+", text))
+    other = len(re.findall(r"[^\w\s]", text))
+    return int(0.8 * han + 1.2 * words + other)
+
+
+def _row_statement(header: str, row: str) -> str:
+    """A table row as a statement that names its columns: "年份: 2023; 项目数: 16616"."""
+    cells = lambda line: [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # noqa: E731
+    names = cells(header.split("\n")[0]) if header else []
+    values = cells(row)
+    if len(names) != len(values):
+        return " · ".join(v for v in values if v)
+    return "; ".join(f"{n}: {v}" if n else v for n, v in zip(names, values) if v)
+
+
+def _block_statements(block: Block) -> list[list[Statement]]:
+    """A block's statements, in pieces that each fit a chunk: a paragraph's sentences, or a table's
+    rows (each piece of a split table is its own table under the header)."""
+    if block.kind == "table":
+        lines = block.text.split("\n")
+        start = next((i for i, ln in enumerate(lines) if ln.startswith("|---")), 0) + 1
+        caption = [Statement(lines[0], page=block.page_at(0))] if not lines[0].startswith("|") else []
+        rows = [Statement(_row_statement(block.header, ln), page=block.page_at(0)) for ln in lines[start:] if ln.strip()]
+        pieces, piece, size = [], list(caption), estimate_tokens(block.header)
+        for row, line in zip(rows, lines[start:]):
+            cost = estimate_tokens(line)
+            if piece and size + cost > CHUNK_TOKENS:
+                pieces.append(piece)
+                piece, size = [], estimate_tokens(block.header)
+            piece.append(row)
+            size += cost
+        return pieces + [piece] if piece else pieces
+    statements, offset = [], 0
+    for sentence in split_sentences(block.text):
+        at = block.text.find(sentence[:20], offset)
+        offset = at if at >= 0 else offset
+        st = split_refs(sentence)
+        if st.text:
+            statements.append(Statement(st.text, st.refs, page=block.page_at(offset)))
+    return [statements] if statements else []
+
+
+def chunk_blocks(doc: Document, common: dict[str, str]) -> list[Chunk]:
+    """Sections of a structured document as chunks of about ``CHUNK_TOKENS`` tokens.
+
+    A heading closes the chunk before it and updates the heading path; inside a section, paragraphs
+    join until the next one would pass the size, and a paragraph or table too big for one chunk is
+    split at sentence ends or between rows. The last sentence of a chunk opens the next chunk of the
+    same section, so a fact that needs its neighbour is not cut off. Tables stay whole where they fit.
+    """
+    chunks: list[Chunk] = []
+    path: list[tuple[int, str]] = []
+    body: list[Statement] = []
+    texts: list[str] = []
+    place = ""
+    size = 0
+
+    def emit(carry: bool = False) -> None:
+        nonlocal body, texts, size
+        if not body:
+            return
+        section = " › ".join(t for _, t in path)
+        heading = path[-1][1] if path else doc.title
+        n = len(chunks) + 1
+        text = "\n".join([section or doc.title, *texts])
+        pages = tuple(sorted({s.page for s in body if s.page}))
+        chunks.append(Chunk(chunk_id=f"{doc.doc_id}#c{n}", group=n, group_title=heading,
+                            lang=detect_language(text).dominant, text=text, statements=tuple(body),
+                            pages=pages, section=section, place=place, file=doc.path, **common))
+        tail = body[-OVERLAP_SENTENCES:] if carry and texts and not texts[-1].startswith("|") else []
+        body, texts, size = list(tail), [s.text for s in tail], sum(estimate_tokens(s.text) for s in tail)
+
+    for block in doc.blocks:
+        if block.place != place:
+            emit()
+            place = block.place
+        if block.kind == "heading":
+            emit()
+            while path and path[-1][0] >= block.level:
+                path.pop()
+            path.append((block.level, block.text))
+            continue
+        for piece in _block_statements(block):
+            cost = sum(estimate_tokens(s.text) for s in piece)
+            if body and size + cost > CHUNK_TOKENS:
+                emit(carry=True)
+            if block.kind == "table":
+                # A table keeps its Markdown form in the chunk text (the embedder and the reader see a
+                # table); its statements are the rows with their column names.
+                texts.append(block.text if len(piece) >= block.text.count("\n") - 1 else
+                             "\n".join([block.header, *(s.text for s in piece)]))
+                body += piece
+                size += cost
+                continue
+            for st in piece:
+                st_cost = estimate_tokens(st.text)
+                if body and size + st_cost > CHUNK_TOKENS:
+                    emit(carry=True)
+                body.append(st)
+                texts.append(st.text)
+                size += st_cost
+    emit()
+    return chunks

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from .chunking import group_label
+from .chunking import chunk_label, group_label, location_label
 from .config import Settings, feedback_path
 from .errors import InputError, RagError
 
@@ -106,11 +106,14 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.paths:
-        docs = load_documents(args.paths, settings.max_file_bytes)
+        docs = load_documents(args.paths, settings.max_file_bytes, settings.max_pages)
     elif args.rebuild:
-        docs = load_documents(rebuild_sources(settings), settings.max_file_bytes)
+        docs = load_documents(rebuild_sources(settings), settings.max_file_bytes, settings.max_pages)
     else:
         docs = default_documents(settings)
+    for doc in docs:
+        for line in doc.warnings:
+            print(f"warning: {line}", file=sys.stderr)
     report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet)
     for new, old in report.duplicates.items():
         print(f"skipped {new}: same content as {old}", file=sys.stderr)
@@ -142,9 +145,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     manifest = store.read_manifest(settings.index_dir)
-    print(f"{'id':40} {'lang':4} {'chunks':>6}  {'date':16}  title")
+    print(f"{'id':40} {'kind':12} {'lang':4} {'pages':>5} {'chunks':>6}  {'date':16}  title")
     for doc_id, d in sorted(manifest.documents.items()):
-        print(f"{doc_id[:40]:40} {d['lang']:4} {d['chunks']:>6}  {d.get('date', '')[:16]:16}  {d['title']}")
+        pages = d.get("pages") or ""
+        print(f"{doc_id[:40]:40} {d.get('kind', '')[:12]:12} {d['lang']:4} {pages:>5} {d['chunks']:>6}  "
+              f"{d.get('date', '')[:16]:16}  {d['title']}")
+        for line in d.get("warnings", ()):
+            print(f"{'':40} warning: {line}")
     print(f"{len(manifest.documents)} documents, {manifest.chunk_count} chunks; model {manifest.model.get('name')}")
     return 0
 
@@ -201,7 +208,7 @@ def _print_hits(result: Any) -> None:
     for h in result.hits:
         c = h.chunk
         by = ", ".join(f"{k} #{v.rank} ({v.score:.3f})" for k, v in h.retrievers.items())
-        print(f"\n[{h.rank}] {c.title[:60]} — {group_label(c.group, c.group_title, c.chunk_id)}   "
+        print(f"\n[{h.rank}] {c.title[:60]} — {chunk_label(c)}   "
               f"score {h.score:.4f}  [{by}]")
         for s in c.statements:
             refs = "".join(f"[{r}]" for r in s.refs)
@@ -250,7 +257,9 @@ def _print_answer(answer: Any) -> None:
     print(answer.answer)
     for c in answer.citations:
         refs = "".join(f"[{r}]" for r in c.refs)
-        print(f"  [{c.n}] {c.title[:40]} — {group_label(c.group, c.group_title, c.chunk_id)} {refs}\n      {c.text}")
+        where = (location_label(c.file, c.page, c.pages, c.place, c.section) if c.file
+                 else group_label(c.group, c.group_title, c.chunk_id))
+        print(f"  [{c.n}] {c.title[:40]} — {where} {refs}\n      {c.text}")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

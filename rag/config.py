@@ -56,6 +56,8 @@ class Settings:
     conflict_answer_above: float = 0.60
     max_question_chars: int = 2000
     max_file_bytes: int = 20 * 1024 * 1024
+    #: Pages (PDF), slides or sheets per file at most.
+    max_pages: int = 2000
     answerer: str = "llm"
     #: How a generative answerer answers from a source in another language than the question that
     #: has no verified rendering: "generate" (the model writes the answer in the question's

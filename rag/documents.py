@@ -1,7 +1,8 @@
-"""Documents: read files (news summaries, plain text, Markdown, JSONL) into ``Document`` records.
+"""Documents: read files into ``Document`` records: news summaries, plain text, Markdown and JSONL
+here, PDF, Word, web pages, slides and spreadsheets through ``rag.readers``.
 
-Parsing is hand-written because the news-summary layout is this product's own format; no library
-knows it. Everything else (hashing, JSON) uses the standard library.
+The news-summary parsing is hand-written because the layout is this product's own format; no library
+knows it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Iterable, Iterator
 from .errors import DocumentError
 from .records import Document, Group, Statement
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".jsonl")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + (".pdf", ".docx", ".pptx", ".xlsx", ".html", ".htm")
+#: Pages (PDF), slides or sheets per file at most (RAG_MAX_PAGES).
+DEFAULT_MAX_PAGES = 2000
 
 #: A bracket reference or citation marker, "[2]"; shared by every module that reads them.
 REF_MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -169,8 +173,8 @@ def parse_plain(text: str, doc_id: str, path: str = "", markdown: bool = False,
                     paragraphs=tuple(paragraphs), path=path, content_hash=content_hash(text))
 
 
-def read_text(path: Path, max_bytes: int) -> str:
-    """Read a UTF-8 text file, refusing binary, empty, oversized or mis-encoded input with one line."""
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """A file's bytes, refusing an unreadable, empty or oversized file with one line."""
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -182,6 +186,14 @@ def read_text(path: Path, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise DocumentError(f"{path}: cannot be read ({e.strerror})", "check the file's permissions") from None
+    if not data.strip():
+        raise DocumentError(f"{path}: the file is empty", "add text or leave the file out")
+    return data
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    """Read a UTF-8 text file, refusing binary, empty, oversized or mis-encoded input with one line."""
+    data = read_bytes(path, max_bytes)
     if b"\x00" in data:
         raise DocumentError(f"{path}: looks binary (contains NUL bytes)", "index UTF-8 .txt, .md or .jsonl files")
     try:
@@ -241,12 +253,17 @@ def parse_jsonl(text: str, path: str = "") -> list[Document]:
     return docs
 
 
-def load_file(path: Path, max_bytes: int = 20 * 1024 * 1024) -> list[Document]:
+def load_file(path: Path, max_bytes: int = 20 * 1024 * 1024, max_pages: int = DEFAULT_MAX_PAGES) -> list[Document]:
     """Read one file into documents; raise ``DocumentError`` with a one-line reason on bad input."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{path}: unsupported file type '{suffix or '(none)'}'",
                             f"use one of {', '.join(SUPPORTED_SUFFIXES)}")
+    if suffix not in TEXT_SUFFIXES:
+        from .readers import read_structured  # the format libraries load only when such a file comes
+
+        # The id keeps the extension ("report.pdf"): a report often comes as .pdf and .docx side by side.
+        return [read_structured(path, read_bytes(path, max_bytes), slugify(path.name), max_bytes, max_pages)]
     text = read_text(path, max_bytes)
     if suffix == ".jsonl":
         return parse_jsonl(text, str(path))
@@ -264,13 +281,14 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             raise DocumentError(f"{p}: no such file or folder", "check the path")
 
 
-def load_documents(paths: Iterable[Path], max_bytes: int = 20 * 1024 * 1024) -> list[Document]:
+def load_documents(paths: Iterable[Path], max_bytes: int = 20 * 1024 * 1024,
+                   max_pages: int = DEFAULT_MAX_PAGES) -> list[Document]:
     """Load every document under ``paths``. All files are parsed before anything is indexed, so one
     bad file stops the whole batch without touching the index."""
     docs: list[Document] = []
     ids: dict[str, str] = {}
     for f in iter_files(paths):
-        for d in load_file(f, max_bytes):
+        for d in load_file(f, max_bytes, max_pages):
             if d.doc_id in ids:
                 raise DocumentError(f"{f}: document id '{d.doc_id}' is also used by {ids[d.doc_id]}",
                                     "rename one of the files (the id comes from the file name)")

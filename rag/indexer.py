@@ -49,7 +49,8 @@ class IndexReport:
 
 def _doc_entry(doc: Document, chunks: list[Chunk]) -> dict[str, object]:
     return {"title": doc.title, "lang": doc.lang, "kind": doc.kind, "source": doc.source, "date": doc.date,
-            "path": doc.path, "content_hash": doc.content_hash, "chunks": len(chunks), "chunking": CHUNKING_VERSION}
+            "path": doc.path, "content_hash": doc.content_hash, "chunks": len(chunks), "chunking": CHUNKING_VERSION,
+            "pages": doc.pages, "warnings": list(doc.warnings)}
 
 
 def _load_existing(settings: Settings, rebuild: bool) -> tuple[store.Manifest | None, list[Chunk], np.ndarray]:
@@ -195,7 +196,7 @@ def default_documents(settings: Settings) -> list[Document]:
     """The bundled corpus."""
     from .documents import bundled_corpus, load_documents
 
-    return load_documents([bundled_corpus()], settings.max_file_bytes)
+    return load_documents([bundled_corpus()], settings.max_file_bytes, settings.max_pages)
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> None:
@@ -280,7 +281,7 @@ def _rebuild_loss(previous: dict[str, str] | None, problem: str, sources: list[P
     if not previous:
         return ""
     try:
-        recovered = {d.doc_id for d in load_documents(sources, settings.max_file_bytes)}
+        recovered = {d.doc_id for d in load_documents(sources, settings.max_file_bytes, settings.max_pages)}
     except RagError:
         return ""  # the rebuild stops on this file with its own error before replacing anything
     lost = sorted(set(previous) - recovered)

@@ -12,10 +12,18 @@ class Statement:
 
     text: str
     refs: tuple[int, ...] = ()
+    #: The 1-based page the statement is on, for paged documents (PDF); 0 elsewhere.
+    page: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"text": self.text, "refs": list(self.refs)}
+        if self.page:
+            d["page"] = self.page
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Statement":
-        return cls(text=d["text"], refs=tuple(d.get("refs", ())))
+        return cls(text=d["text"], refs=tuple(d.get("refs", ())), page=int(d.get("page", 0)))
 
 
 @dataclass(frozen=True)
@@ -28,18 +36,48 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Block:
+    """One piece of a structured document (PDF, Word, web page, slides, sheet) in reading order."""
+
+    text: str
+    kind: str = "text"  # "heading" | "text" | "table"
+    #: Heading level, 1 = top (headings only).
+    level: int = 0
+    #: The 1-based pages the block covers (a paragraph may run onto the next page); () without pages.
+    pages: tuple[int, ...] = ()
+    #: Where the block is when the format has no pages: "Slide 3", "Sheet: Population".
+    place: str = ""
+    #: For tables: the header row, repeated at the top of every chunk the table is split into.
+    header: str = ""
+    #: Where in ``text`` each page after the first begins (a paragraph broken by a page break).
+    page_starts: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """The page that the character at ``offset`` is on (0 without pages)."""
+        if not self.pages:
+            return 0
+        return self.pages[sum(1 for start in self.page_starts if start <= offset)]
+
+
+@dataclass(frozen=True)
 class Document:
     """A parsed input document, before chunking."""
 
     doc_id: str
     title: str
     lang: str
-    kind: str  # "news-summary" | "text" | "markdown" | "jsonl"
+    kind: str  # "news-summary" | "text" | "markdown" | "jsonl" | "pdf" | "docx" | "html" | "pptx" | "xlsx"
     source: str = ""
     date: str = ""
     groups: tuple[Group, ...] = ()
     #: For plain documents: the paragraphs (news summaries use ``groups``).
     paragraphs: tuple[str, ...] = ()
+    #: For structured formats: headings, paragraphs and tables in reading order.
+    blocks: tuple[Block, ...] = ()
+    #: Pages in the file (PDF), or slides / sheets; 0 where the format has none.
+    pages: int = 0
+    #: What the reader could not read, one line each (scanned pages, images): shown, never silent.
+    warnings: tuple[str, ...] = ()
     path: str = ""
     content_hash: str = ""
 
@@ -58,16 +96,26 @@ class Chunk:
     title: str = ""
     source: str = ""
     date: str = ""
+    #: The pages the chunk covers (PDF), () elsewhere.
+    pages: tuple[int, ...] = ()
+    #: The heading path, "第二章 … › 一、主要任务", for structured documents.
+    section: str = ""
+    #: The slide or sheet for formats without pages.
+    place: str = ""
+    #: The file the chunk was read from, for structured documents (the card links to it).
+    file: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["statements"] = [{"text": s.text, "refs": list(s.refs)} for s in self.statements]
+        d["statements"] = [s.to_dict() for s in self.statements]
+        d["pages"] = list(self.pages)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Chunk":
         d = dict(d)
         d["statements"] = tuple(Statement.from_dict(s) for s in d.get("statements", ()))
+        d["pages"] = tuple(d.get("pages", ()))
         return cls(**d)
 
 
@@ -100,7 +148,10 @@ class SearchHit:
             "retrievers": {k: {"rank": v.rank, "score": round(v.score, 6)}
                            for k, v in self.retrievers.items()},
             "text": self.chunk.text,
-            "statements": [{"text": s.text, "refs": list(s.refs)} for s in self.chunk.statements],
+            "statements": [s.to_dict() for s in self.chunk.statements],
+            "pages": list(self.chunk.pages),
+            "section": self.chunk.section,
+            "place": self.chunk.place,
         }
 
 

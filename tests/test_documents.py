@@ -90,7 +90,8 @@ def test_jsonl_documents(tmp_path: Path):
     ("gbk.txt", "经开区".encode("gb18030"), "not UTF-8"),
     ("empty.txt", b"  \n", "empty"),
     ("blob.txt", b"abc\x00def", "binary"),
-    ("doc.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+    ("doc.rtf", b"{\\rtf1 hello}", "unsupported file type '.rtf'"),
+    ("doc.pdf", b"%PDF-1.4", "not a readable PDF"),
 ])
 def test_bad_files_give_one_line_naming_the_file(tmp_path: Path, name: str, content: bytes, needle: str):
     f = tmp_path / name

@@ -80,9 +80,9 @@ def test_upload_while_chatting(server, tmp_path):
     for q, expected in CORPUS_QUESTIONS:  # the answers the chatting sessions must keep getting
         assert expected in _ask(uploader, q)["answer"]
     bad = tmp_path / "notes.pdf"
-    bad.write_bytes(b"%PDF-1.4")
+    bad.write_bytes(b"%PDF-1.4")  # truncated: the header and nothing else
     refused = uploader.predict(handle_file(str(bad)), api_name="/add_document")
-    assert refused.startswith("error:") and "unsupported file type" in refused and "\n" not in refused
+    assert refused.startswith("error:") and "not a readable PDF" in refused and "\n" not in refused
 
     result: dict = {}
 

@@ -216,14 +216,14 @@ def test_upload_is_indexed_and_cited_and_its_markup_is_inert(page, app, tmp_path
     doc.write_text("# Qingdao harbour report\n\n"
                    "The Qingdao harbour handled 7.7 million refrigerated containers in 2024 <script>window.__xss=1</script>"
                    "<img src=x onerror=\"window.__xss=2\">.\n", encoding="utf-8")
-    bad = tmp_path / "notes.pdf"
-    bad.write_bytes(b"%PDF-1.4")
+    bad = tmp_path / "notes.rtf"
+    bad.write_bytes(b"{\\rtf1 hello}")
     page.get_by_role("tab", name="Documents · 文档").click()
     page.set_input_files("#upload input[type=file]", [str(bad)])
     # Gradio refuses the type in the page (the server checks again for API uploads: see test_app_service).
-    page.wait_for_function("() => document.body.innerText.includes('Invalid file type: notes.pdf')", timeout=60_000)
+    page.wait_for_function("() => document.body.innerText.includes('Invalid file type: notes.rtf')", timeout=60_000)
     page.click("#index-btn")
-    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('Choose a .txt')",
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('Choose a file first')",
                            timeout=60_000)
     page.set_input_files("#upload input[type=file]", [str(doc)])
     page.click("#index-btn")

@@ -21,6 +21,7 @@ from rag.config import Settings, feedback_path
 from rag.documents import SUPPORTED_SUFFIXES, load_file
 from rag.embedding import Embedder
 from rag.errors import InputError, RagError
+from rag.readers import STRUCTURED_SUFFIXES
 from rag.evidence import EvidenceRanker
 from rag.factory import make_answerer, make_renderer, render_documents
 from rag.indexer import ensure_index, index_documents, remove_documents
@@ -130,7 +131,17 @@ class ChatService:
     # -- documents ------------------------------------------------------------------------------
     def documents(self) -> list[list[Any]]:
         m = store.read_manifest(self.settings.index_dir)
-        return [[doc_id, d["title"], d["lang"], d.get("date", ""), d["chunks"]] for doc_id, d in sorted(m.documents.items())]
+        return [[doc_id, d["title"], d["lang"], d.get("date", ""), d["chunks"], d.get("pages") or ""]
+                for doc_id, d in sorted(m.documents.items())]
+
+    def indexed_files(self) -> list[str]:
+        """The files of indexed structured documents that still exist: the chat serves exactly these
+        (source cards link to them), nothing else on the disk."""
+        m = store.read_manifest(self.settings.index_dir)
+        files = {str(Path(d["path"]).resolve()) for d in m.documents.values()
+                 if d.get("path", "").lower().endswith(STRUCTURED_SUFFIXES) and Path(d["path"]).is_file()}
+        self.uploads.mkdir(parents=True, exist_ok=True)  # files uploaded later are served from here
+        return sorted(files | {str(self.uploads.resolve())})
 
     def add_file(self, tmp_path: str, original_name: str) -> str:
         """Validate, copy into the uploads folder (by base name only) and index one uploaded file."""
@@ -146,14 +157,16 @@ class ChatService:
         with tempfile.TemporaryDirectory() as tmp:
             staged = Path(tmp) / name
             shutil.copyfile(tmp_path, staged)
-            docs = load_file(staged, self.settings.max_file_bytes)  # parse fully before touching the index
+            # Parse fully before touching the index; the documents name the file where it will be kept.
+            docs = [dataclasses.replace(d, path=str(self.uploads / name))
+                    for d in load_file(staged, self.settings.max_file_bytes, self.settings.max_pages)]
             with self._index_lock:
                 report = index_documents(docs, self.settings, embedder=self.embedder, progress=False)
                 self.uploads.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(staged, self.uploads / name)
                 self._retriever = self._open()
         self.render_in_background({d.doc_id for d in docs})
-        return report.summary()
+        return " ".join([report.summary(), *(f"⚠️ {w}" for d in docs for w in d.warnings)])
 
     def remove(self, doc_id: str) -> str:
         if not doc_id:
@@ -220,7 +233,7 @@ def build_app(service: ChatService):
 
     def upload(files: list[str] | None, progress=gr.Progress()):
         if not files:
-            return "Choose a .txt, .md or .jsonl file first.", gr.skip(), gr.skip()
+            return f"Choose a file first ({', '.join(SUPPORTED_SUFFIXES)}).", gr.skip(), gr.skip()
         notes = []
         for i, f in enumerate(files):
             progress((i, len(files)), desc=f"Indexing file {i + 1} of {len(files)}", unit="files")
@@ -280,9 +293,9 @@ def build_app(service: ChatService):
                 gr.Examples(EXAMPLES, inputs=box, label="Examples · 示例")
                 feedback_note = gr.Markdown("", elem_id="feedback-note")
             with gr.Tab("Documents · 文档"):
-                docs = gr.Dataframe(value=service.documents(), headers=["id", "title", "lang", "date", "chunks"],
+                docs = gr.Dataframe(value=service.documents(), headers=["id", "title", "lang", "date", "chunks", "pages"],
                                     interactive=False, elem_id="docs", wrap=True)
-                files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), label="Upload .txt / .md / .jsonl",
+                files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), label="Upload .txt .md .jsonl .pdf .docx .html .pptx .xlsx",
                                 elem_id="upload")
                 index_btn = gr.Button("Index uploaded files · 建立索引", elem_id="index-btn")
                 with gr.Row():
@@ -349,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     demo.queue(default_concurrency_limit=4).launch(
         server_name=args.host, server_port=args.port, auth=auth, css=CSS, show_error=True,
-        max_file_size=settings.max_file_bytes, footer_links=["api"])
+        max_file_size=settings.max_file_bytes, footer_links=["api"], allowed_paths=service.indexed_files())
     return 0
 
 
