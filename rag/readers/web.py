@@ -18,8 +18,9 @@ def read(path: Path, data: bytes, max_pages: int) -> Extracted:
     warnings: tuple[str, ...] = ()
     meta = trafilatura.extract_metadata(data)
     title = (meta.title or "").strip() if meta is not None else ""
-    text = trafilatura.extract(data, output_format="markdown", include_tables=True, include_comments=False,
-                               favor_recall=True)
+    # Semantic boilerplate goes first: on a short page trafilatura's recall mode keeps a <nav> menu.
+    text = trafilatura.extract(_without_boilerplate(data), output_format="markdown", include_tables=True,
+                               include_comments=False, favor_recall=True)
     if text and text.strip():
         blocks = markdown_blocks(text)
     else:
@@ -32,11 +33,20 @@ def read(path: Path, data: bytes, max_pages: int) -> Extracted:
     return Extracted(blocks=blocks, title=title, warnings=warnings)
 
 
-def _soup_blocks(data: bytes) -> list[Block]:
+def _without_boilerplate(data: bytes) -> str:
+    """The page without menus, sidebars, footers and scripts; a <header> inside the article stays."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "lxml")
-    for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "aside", "form"]):
-        tag.decompose()
+    for tag in soup(["script", "style", "noscript", "nav", "footer", "aside", "form", "header"]):
+        if tag.name != "header" or not tag.find_parent(["article", "main"]):
+            tag.decompose()
+    return str(soup)
+
+
+def _soup_blocks(data: bytes) -> list[Block]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_without_boilerplate(data), "lxml")
     lines = [clean_line(s) for s in soup.get_text("\n").splitlines()]
     return [Block(text=ln) for ln in lines if ln]
