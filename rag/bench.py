@@ -27,10 +27,10 @@ from typing import Any, Callable
 import numpy as np
 
 from .config import Settings
-from .errors import InputError
+from .errors import InputError, RagError
 
 CHUNKS_PER_DOC = 10
-WHAT = ("build", "search", "dense", "ask", "startup", "peer")
+WHAT = ("build", "search", "dense", "ask", "startup", "peer", "extract")
 
 
 @dataclass
@@ -474,6 +474,61 @@ class Job:
     args: dict[str, Any] = field(default_factory=dict)
 
 
+def _hundred_page_pdf(source: Path, out: Path, pages: int = 100) -> Path:
+    """A real text PDF of ``pages`` pages: the source's pages imported again and again."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(source)
+    dst = pdfium.PdfDocument.new()
+    while len(dst) < pages:
+        take = min(len(src), pages - len(dst))
+        dst.import_pages(src, list(range(take)), index=len(dst))
+    dst.save(out)
+    return out
+
+
+def run_extract(base: Settings, work: Path, runs: int) -> list[Figure]:
+    """Extraction speed per file of the evaluation documents and the samples (pages per second where
+    the format has pages, milliseconds per file for all), then a 100-page PDF read and indexed end to
+    end (read, chunk, embed, write; renderings off)."""
+    from .documents import load_file
+    from .evalrun import DOCUMENTS
+    from .indexer import index_documents
+    from .readers import STRUCTURED_SUFFIXES
+
+    samples = Path(__file__).resolve().parent.parent / "tests" / "samples"
+    files = sorted(p for folder in (DOCUMENTS, samples) if folder.is_dir() for p in folder.iterdir()
+                   if p.suffix.lower() in STRUCTURED_SUFFIXES and p.name != "encrypted.pdf")
+    figures: list[Figure] = []
+    for f in files:
+        try:
+            doc = load_file(f, base.max_file_bytes, base.max_pages)[0]
+        except RagError as e:  # a file that is meant to fail (no text layer) is reported, not timed
+            print(f"extract {f.name}: {e}", file=sys.stderr)
+            continue
+        ms = timed(lambda: load_file(f, base.max_file_bytes, base.max_pages), min(runs, 5))
+        note = f"{len(doc.blocks)} blocks, {f.stat().st_size // 1024} KB"
+        if doc.pages and doc.kind in ("pdf", "pptx"):
+            figures.append(figure(f"extract {doc.kind} {f.name[:30]}", "pages/s", [doc.pages * 1000 / m for m in ms],
+                                  note=f"{doc.pages} pages, {note}"))
+        else:
+            figures.append(figure(f"extract {doc.kind} {f.name[:30]}", "ms", ms, note=note))
+    report = DOCUMENTS / "zh-annual-report.pdf"
+    if report.is_file():
+        big = _hundred_page_pdf(report, work / "hundred-pages.pdf")
+        ms = timed(lambda: load_file(big, base.max_file_bytes, base.max_pages), min(runs, 3))
+        figures.append(figure("extract pdf 100 pages", "pages/s", [100_000 / m for m in ms], note="zh-annual-report.pdf x N"))
+        settings = dataclasses.replace(_settings(base, work / "hundred-index"), render="off")
+        shutil.rmtree(settings.index_dir, ignore_errors=True)
+        t = time.perf_counter()
+        docs = load_file(big, base.max_file_bytes, base.max_pages)
+        rep = index_documents(docs, settings, progress=False)
+        seconds = time.perf_counter() - t
+        figures.append(figure("index 100-page PDF end to end", "s", [seconds],
+                              note=f"{rep.chunks} chunks, {rep.chunks / seconds:.1f} chunks/s, model load included"))
+    return figures
+
+
 def _child(job: Job, settings: Settings) -> list[Figure]:
     work, xq = Path(job.args["work"]), Path(job.args["xquad"])
     runs = int(job.args["runs"])
@@ -492,6 +547,8 @@ def _child(job: Job, settings: Settings) -> list[Figure]:
         return run_startup(settings, work, min(runs, 5))
     if job.what == "peer":
         return run_peer(settings, work, xq, int(job.args["n"]), runs)
+    if job.what == "extract":
+        return run_extract(settings, work, runs)
     raise InputError(f"unknown benchmark {job.what!r}", f"choose from {', '.join(WHAT)}")
 
 

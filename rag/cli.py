@@ -63,8 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the tune split supports")
     s.add_argument("--split", choices=("all", "tune", "test"), default="all",
                    help="gold questions to ask: tune (rules may be fitted to it), test (frozen) or all (default)")
-    s.add_argument("--corpus", choices=("bundled", "distractors"), default="bundled",
-                   help="bundled: the index in use; distractors: the bundled document among 72 others (eval/distractors)")
+    s.add_argument("--corpus", choices=("bundled", "distractors", "documents"), default="bundled",
+                   help="bundled: the index in use; distractors: the bundled document among 72 others (eval/distractors); documents: PDF, Word, web, slide and sheet files (eval/documents)")
     s.add_argument("--rescore", type=Path, default=None, metavar="REPORT",
                    help="score the answers saved in an earlier report (gold-*.json) again with today's metrics")
 

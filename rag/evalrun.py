@@ -25,14 +25,23 @@ from .xquad import load_xquad, run_xquad, sample_questions
 #: summaries (some on neighbouring policy topics) and Chinese and English XQuAD paragraphs, with
 #: questions of its own beside the gold set's.
 DISTRACTORS = Path(__file__).resolve().parent.parent / "eval" / "distractors"
+#: The document corpus (`rag eval --corpus documents`): PDF, Word, web page, slides and spreadsheet
+#: files with questions of their own (eval/documents/gold.jsonl), indexed beside the bundled document.
+DOCUMENTS = Path(__file__).resolve().parent.parent / "eval" / "documents"
+CORPORA = ("bundled", "distractors", "documents")
 
 
-def distractor_documents(settings: Settings) -> list:
-    """The bundled corpus plus every distractor document."""
+def corpus_documents(settings: Settings, corpus: str) -> list:
+    """The documents of a scratch-indexed evaluation corpus: the bundled corpus plus the distractors,
+    or plus the document files."""
     from .documents import bundled_corpus, load_documents
+    from .readers import STRUCTURED_SUFFIXES
 
-    return load_documents([bundled_corpus(), DISTRACTORS / "news", DISTRACTORS / "xquad.jsonl"],
-                          settings.max_file_bytes)
+    if corpus == "distractors":
+        extra = [DISTRACTORS / "news", DISTRACTORS / "xquad.jsonl"]
+    else:
+        extra = sorted(p for p in DOCUMENTS.iterdir() if p.suffix.lower() in STRUCTURED_SUFFIXES)
+    return load_documents([bundled_corpus(), *extra], settings.max_file_bytes, settings.max_pages)
 
 
 def select_items(items: list, split: str, limit: int = 0) -> list:
@@ -48,12 +57,13 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
               rescore_report: Path | None = None) -> int:
     """Evaluate one answerer on a gold set; print the table; write JSON, Markdown and PNG reports.
     ``corpus="distractors"`` indexes the distractor corpus in a temporary folder and adds its questions;
+    ``corpus="documents"`` indexes the document files the same way and asks only their questions;
     ``rescore_report`` scores the answers of an earlier report again instead of asking."""
-    if corpus not in ("bundled", "distractors"):
-        raise InputError(f"unknown corpus {corpus!r}", "use bundled or distractors")
-    items = load_gold(gold)
-    if corpus == "distractors":
-        items += load_gold(DISTRACTORS / "gold.jsonl")
+    if corpus not in CORPORA:
+        raise InputError(f"unknown corpus {corpus!r}", f"use one of {', '.join(CORPORA)}")
+    items = load_gold(gold) if corpus != "documents" else []
+    if corpus != "bundled":
+        items += load_gold((DISTRACTORS if corpus == "distractors" else DOCUMENTS) / "gold.jsonl")
     items = select_items(items, split, limit)
     if rescore_report is not None:
         results = rescore(rescore_report, items)
@@ -66,12 +76,12 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
         return 0
     answerer_obj = make_answerer(settings, answerer)
     # Only the distractor corpus needs an index folder of its own (removed afterwards).
-    scratch = tempfile.TemporaryDirectory(prefix="rag-distractors-") if corpus == "distractors" else nullcontext()
+    scratch = tempfile.TemporaryDirectory(prefix=f"rag-{corpus}-") if corpus != "bundled" else nullcontext()
     with scratch as tmp:
         if tmp is not None:
             settings = dataclasses.replace(settings, index_dir=Path(tmp))
             embedder = Embedder(settings, progress=progress)
-            index_documents(distractor_documents(settings), settings, embedder=embedder, progress=progress)
+            index_documents(corpus_documents(settings, corpus), settings, embedder=embedder, progress=progress)
             retriever = open_retriever(settings, progress=progress, embedder=embedder)
         else:
             retriever = open_retriever(settings, progress=progress)

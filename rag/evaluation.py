@@ -39,6 +39,11 @@ class GoldItem:
     answer: str
     #: "tune": rules, thresholds and prompts may be fitted to it; "test": frozen, only measured.
     split: str = "tune"
+    #: Document questions (eval/documents): the document that holds the answer and the pages it is
+    #: on. Such an item is judged by place, not by chunk id: a passage is relevant when it is from
+    #: ``doc``, on one of ``pages`` (when both have pages) and states a key fact.
+    doc: str = ""
+    pages: list[int] = field(default_factory=list)
 
     @property
     def answer_language(self) -> str:
@@ -49,8 +54,15 @@ class GoldItem:
 
     @property
     def docs(self) -> set[str]:
-        """The documents that hold the answer (from the gold chunk ids)."""
-        return {c.rsplit("#", 1)[0] for c in self.chunks}
+        """The documents that hold the answer (from the gold chunk ids, or ``doc``)."""
+        return {c.rsplit("#", 1)[0] for c in self.chunks} | ({self.doc} if self.doc else set())
+
+    def holds_answer(self, doc_id: str, pages: Iterable[int], text: str) -> bool:
+        """For document questions: a passage (or cited statement) from the right document and page
+        that states one of the key facts."""
+        pages = set(pages)
+        return (doc_id == self.doc and (not self.pages or not pages or bool(pages & set(self.pages)))
+                and any(fact_present(text, form) for forms in self.key_facts for form in forms))
 
 
 SPLITS = ("tune", "test")
@@ -74,7 +86,8 @@ def load_gold(path: Path) -> list[GoldItem]:
             items.append(GoldItem(id=str(d["id"]), question=d["question"], lang=d["lang"],
                                   answerable=bool(d["answerable"]), key_facts=[list(f) for f in d.get("key_facts", [])],
                                   refs=[int(r) for r in d.get("refs", [])], chunks=list(d.get("chunks", [])),
-                                  answer=d.get("answer", ""), split=d.get("split", "tune")))
+                                  answer=d.get("answer", ""), split=d.get("split", "tune"),
+                                  doc=str(d.get("doc", "")), pages=[int(p) for p in d.get("pages", [])]))
             if items[-1].split not in SPLITS:
                 raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {items[-1].split!r}")
         except (ValueError, KeyError, TypeError) as e:
@@ -167,8 +180,12 @@ def key_fact_recall(answer: str, facts: list[list[str]]) -> float:
 def retrieval_metrics(result: SearchResult, item: GoldItem) -> dict[str, float]:
     """Chunk-level and ref-level (the document's own references) hit@1/3/5, MRR and nDCG@5."""
     ids = [h.chunk.chunk_id for h in result.hits]
-    gold = set(item.chunks)
-    rel = [1.0 if c in gold else 0.0 for c in ids]
+    if item.doc:
+        rel = [float(item.holds_answer(h.chunk.doc_id, h.chunk.pages, h.chunk.text)) for h in result.hits]
+        gold = {h.chunk.chunk_id for h, r in zip(result.hits, rel) if r} or {""}
+    else:
+        gold = set(item.chunks)
+        rel = [1.0 if c in gold else 0.0 for c in ids]
     first = next((i + 1 for i, r in enumerate(rel) if r), None)
     dcg = sum(r / math.log2(i + 2) for i, r in enumerate(rel[:5]))
     idcg = sum(1 / math.log2(i + 2) for i in range(min(len(gold), 5))) or 1.0
@@ -202,6 +219,8 @@ def citation_metrics(answer: Answer, item: GoldItem) -> dict[str, float]:
         c = by_n.get(n)
         if c is None:
             return False
+        if item.doc:
+            return item.holds_answer(c.doc_id, [c.page] if c.page else c.pages, c.text + "\n" + c.rendering)
         if c.refs and gold_refs:
             return c.doc_id in item.docs and bool(set(c.refs) & gold_refs)
         return c.chunk_id in gold_chunks
@@ -275,8 +294,11 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> d
             m["length_ratio"] = m["length_chars"] / max(1, answer_length(item.answer))
         else:
             m.update(citation_recall=0.0, citation_precision=0.0)
+        if item.pages:
+            # The reader follows the citation to the page: one cited statement must be on a gold page.
+            m["page_ok"] = float(answered and any(c.page in item.pages for c in answer.citations))
         m["fully_correct"] = float(answered and m["key_fact_recall"] == 1.0 and m["citation_recall"] == 1.0
-                                   and m["citation_precision"] >= MIN_CITATION_PRECISION
+                                   and m["citation_precision"] >= MIN_CITATION_PRECISION and m.get("page_ok", 1.0) == 1.0
                                    and m["language_ok"] == 1.0 and m["unsupported_figures"] == 0
                                    and m["length_ratio"] <= MAX_LENGTH_RATIO)
     else:
@@ -316,7 +338,7 @@ def summarise(results: list[ItemResult]) -> dict[str, dict[str, Any]]:
         s: dict[str, Any] = {"questions": len(rs), "answerable": len(ans), "unanswerable": len(una)}
         for key in ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "ref_hit@1", "ref_hit@3", "ref_hit@5", "ref_mrr",
                     "ref_ndcg@5", "key_fact_recall", "em", "f1",
-                    "citation_precision", "citation_recall", "fully_correct"):
+                    "citation_precision", "citation_recall", "page_ok", "fully_correct"):
             s[key] = _mean(r.metrics[key] for r in ans if key in r.metrics)
         s["fully_correct_all"] = _mean(r.metrics["fully_correct"] for r in rs)
         s["right_document"] = _mean(r.metrics["right_document"] for r in ans if "right_document" in r.metrics)
@@ -388,6 +410,7 @@ TABLE_ROWS = [("retrieval hit@1", "hit@1"), ("retrieval hit@3", "hit@3"), ("retr
               ("ref hit@3", "ref_hit@3"), ("ref hit@5", "ref_hit@5"), ("ref MRR", "ref_mrr"), ("ref nDCG@5", "ref_ndcg@5"),
               ("key-fact recall", "key_fact_recall"), ("exact match", "em"), ("F1", "f1"),
               ("citation precision", "citation_precision"), ("citation recall", "citation_recall"),
+              ("cites the answer's page", "page_ok"),
               ("cites the right document", "right_document"),
               ("answer language ok", "language_ok"), ("answer length p50 (chars)", "length_chars_p50"),
               ("length / reference p50", "length_ratio_p50"), ("answered (answerable)", "answered_rate"),

@@ -81,12 +81,12 @@ def test_local_model_on_the_frozen_test_split_stays_above_floors(rendered_retrie
 
 
 def test_distractor_corpus_stays_above_floors(settings, embedder, tmp_path):
-    from rag.evalrun import DISTRACTORS, distractor_documents
+    from rag.evalrun import DISTRACTORS, corpus_documents
     from rag.factory import open_retriever
     from rag.indexer import index_documents
 
     s = dataclasses.replace(settings, index_dir=tmp_path / "index")
-    index_documents(distractor_documents(s), s, embedder=embedder, progress=False)
+    index_documents(corpus_documents(s, "distractors"), s, embedder=embedder, progress=False)
     retriever = open_retriever(s, progress=False, embedder=embedder)
     assert len(retriever.index.manifest.documents) >= 51
     items = GOLD + load_gold(DISTRACTORS / "gold.jsonl")

@@ -120,9 +120,9 @@ def test_gold_set_shape():
 
 def test_distractor_corpus_and_its_questions():
     from rag.config import Settings
-    from rag.evalrun import DISTRACTORS, distractor_documents
+    from rag.evalrun import DISTRACTORS, corpus_documents
 
-    docs = distractor_documents(Settings.load({}, environ={}))
+    docs = corpus_documents(Settings.load({}, environ={}), "distractors")
     others = [d for d in docs if d.doc_id != "etdz-reform-2025-05-27"]
     assert len(others) >= 50
     kinds = {d.kind for d in others}
