@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import Settings
 from .embedding import Embedder
-from .errors import InputError
+from .errors import DocumentError, InputError
 from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, rescore, run_eval, summarise,
                          summarise_feedback, write_reports)
 from .factory import make_answerer, make_renderer, open_retriever
@@ -38,10 +38,15 @@ def corpus_documents(settings: Settings, corpus: str) -> list:
     from .readers import STRUCTURED_SUFFIXES
 
     if corpus == "distractors":
-        extra = [DISTRACTORS / "news", DISTRACTORS / "xquad.jsonl"]
-    else:
-        extra = sorted(p for p in DOCUMENTS.iterdir() if p.suffix.lower() in STRUCTURED_SUFFIXES)
-    return load_documents([bundled_corpus(), *extra], settings.max_file_bytes, settings.max_pages)
+        return load_documents([bundled_corpus(), DISTRACTORS / "news", DISTRACTORS / "xquad.jsonl"],
+                              settings.max_file_bytes, settings.max_pages)
+    docs = load_documents([bundled_corpus()], settings.max_file_bytes, settings.max_pages)
+    for path in sorted(p for p in DOCUMENTS.iterdir() if p.suffix.lower() in STRUCTURED_SUFFIXES):
+        try:
+            docs += load_documents([path], settings.max_file_bytes, settings.max_pages)
+        except DocumentError as e:  # zh-no-unicode-map.pdf is there to be refused
+            print(f"skipped: {e}", file=sys.stderr)
+    return docs
 
 
 def select_items(items: list, split: str, limit: int = 0) -> list:

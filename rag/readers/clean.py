@@ -21,9 +21,13 @@ _SUPPLEMENT = dict(zip(
 _RADICALS = str.maketrans({**{chr(cp): unicodedata.normalize("NFKC", chr(cp)) for cp in range(0x2F00, 0x2FD6)},
                            **_SUPPLEMENT})
 
-_SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}])[ \t\u3000]+(?=[{_HAN}\d])|(?<=\d)[ \t]+(?=[{_HAN}])")
+_SPACE_IN_HAN = re.compile(rf"(?<=[{_HAN}])[ \u3000]+(?=[{_HAN}\d])|(?<=\d) +(?=[{_HAN}])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_PRIVATE = re.compile(r"[\ue000-\uf8ff\ufffd]|\(cid:\d+\)")
+# Glyphs with no Unicode map come out as private-use or replacement characters, as "(cid:N)", or
+# (pdfium without a ToUnicode map) as the glyph ids read as code points: a salad of Latin Extended,
+# IPA, combining marks, Greek, Cyrillic, Armenian, Hebrew, Arabic and the like, which Chinese or
+# English text next to never holds (Latin Extended Additional, Vietnamese, is left out).
+_PRIVATE = re.compile(r"[\ue000-\uf8ff\ufffd\u0180-\u1dff\u1f00-\u1fff]|\(cid:\d+\)")
 _SENTENCE_END = re.compile(r"[。！？；.!?;:：”」』）)]$")
 
 
@@ -34,10 +38,12 @@ def fix_radicals(text: str) -> str:
 
 def clean_line(line: str) -> str:
     """One line of extracted text: look-alikes fixed, control characters dropped, stray spaces
-    between Han characters ("2023 年") removed, other runs of spaces collapsed."""
+    between Han characters ("2023 年") removed, other runs of spaces collapsed. A tab (a table-cell
+    gap found by the PDF reader) stays; spaces around it go."""
     line = _CONTROL.sub("", fix_radicals(line)).replace("\u00a0", " ")
     line = _SPACE_IN_HAN.sub("", line)
-    return re.sub(r"[ \t]{2,}", " ", line).strip()
+    line = re.sub(r" *\t[ \t]*", "\t", re.sub(r" {2,}", " ", line))
+    return line.strip()
 
 
 def join_lines(lines: list[str]) -> str:
@@ -60,8 +66,8 @@ def join_lines(lines: list[str]) -> str:
 
 
 def unreadable_share(text: str) -> float:
-    """Share of non-space characters that are private-use, replacement or ``(cid:N)`` glyphs: text
-    from fonts without a Unicode map."""
+    """Share of non-space characters that are private-use, replacement, ``(cid:N)`` or glyph-id
+    salad: text from fonts without a Unicode map."""
     chars = [c for c in text if not c.isspace()]
     if not chars:
         return 0.0
@@ -84,15 +90,17 @@ def _shape(line: str) -> str:
 
 
 def running_lines(pages: list[list[str]], edge: int = 3) -> set[str]:
-    """Shapes of lines that repeat at the top or bottom of at least half the pages (at least 3):
-    running headers and footers, page numbers included."""
-    if len(pages) < 3:
+    """Shapes of lines that repeat at the top or bottom of at least half the pages (at least 3, or
+    both of two): running headers and footers, page numbers included."""
+    if len(pages) < 2:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages:
         nonblank = [ln for ln in lines if ln.strip()]
         counts.update({_shape(ln) for ln in nonblank[:edge] + nonblank[-edge:]})
-    return {shape for shape, n in counts.items() if n >= max(3, len(pages) / 2)}
+    # Two pages show a running line only when both have it; more pages need half of them, 3 at least.
+    need = 2 if len(pages) == 2 else max(3, len(pages) / 2)
+    return {shape for shape, n in counts.items() if n >= need}
 
 
 def strip_running(lines: list[str], running: set[str], edge: int = 3) -> list[str]:
