@@ -108,14 +108,39 @@ def estimate_tokens(text: str) -> int:
     return int(0.8 * han + 1.2 * words + other)
 
 
+# A unit in a column or row label: "总预算（万元）", "年调峰成本/万元", "Length (km)"; never digits
+# ("Population (2024)" names a year, not a unit).
+_UNIT = re.compile(r"(?:[（(]\s*([^（）()\d]{1,12}?)\s*[）)]|/\s*([^/\s\d]{1,6}))\s*$")
+_BARE_NUMBER = re.compile(r"^[-+−]?\d[\d,]*(?:\.\d+)?$")
+
+
+def _unit(label: str) -> str:
+    m = _UNIT.search(label)
+    return (m.group(1) or m.group(2) or "").strip() if m else ""
+
+
+def _with_unit(value: str, unit: str) -> str:
+    """A bare number with the unit its label gives: "5,620" under "总预算（万元）" -> "5,620万元",
+    "2,340" under "Length (km)" -> "2,340 km". A cited row then states its figure the way an answer
+    would write it, and the figure check can match the two."""
+    if not unit or not _BARE_NUMBER.match(value):
+        return value
+    if unit[0] in "$€£¥":  # "($ thousand)": "$1,250 thousand"
+        return f"{unit[0]}{value} {unit[1:].strip()}".strip()
+    return value + (" " + unit if unit[0].isascii() and unit[0].isalpha() else unit)
+
+
 def _row_statement(header: str, row: str) -> str:
-    """A table row as a statement that names its columns: "年份: 2023; 项目数: 16616"."""
+    """A table row as a statement that names its columns: "年份: 2023; 项目数: 16616", with the
+    unit of a column (or, in a table of indicators, of the row's label) added to bare numbers."""
     cells = lambda line: [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # noqa: E731
     names = cells(header.split("\n")[0]) if header else []
     values = cells(row)
     if len(names) != len(values):
         return " · ".join(v for v in values if v)
-    return "; ".join(f"{n}: {v}" if n else v for n, v in zip(names, values) if v)
+    row_unit = _unit(values[0]) if values else ""
+    return "; ".join(f"{n}: {_with_unit(v, _unit(n) or (row_unit if i else ''))}" if n else v
+                     for i, (n, v) in enumerate(zip(names, values)) if v)
 
 
 def _block_statements(block: Block) -> list[list[Statement]]:

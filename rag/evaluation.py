@@ -49,8 +49,10 @@ class GoldItem:
     def answer_language(self) -> str:
         """The language the answer must be written in: that of the reference answer, which the gold
         set's author chose as a reader would ("经开区里有多少家 high-tech enterprises？" wants Chinese);
-        the question's dominant language where no reference answer is given."""
-        return reader_language(self.answer) if self.answer.strip() else detect_language(self.question).dominant
+        the question's dominant language where no reference answer is given, or where the reference
+        answer reads as mixed only because it names a product or place ("QH-700 Pro 电池续航 240 天。")."""
+        written = reader_language(self.answer) if self.answer.strip() else "mixed"
+        return written if written != "mixed" else detect_language(self.question).dominant
 
     @property
     def docs(self) -> set[str]:

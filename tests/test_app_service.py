@@ -1,6 +1,8 @@
 """The chat service behind the page: uploads are checked on the server too, never written outside the
 app's data folder, and a bad upload leaves the index as it was."""
 
+from pathlib import Path
+
 import pytest
 
 from rag import store
@@ -28,6 +30,9 @@ def test_upload_names_cannot_escape_the_data_folder(service, tmp_path):
     (".hidden.md", b"x", "unusable file name"),
     ("broken.jsonl", b'{"id": "a", "title": "t", "text": "x", "lang": "en"}\n{oops\n', "broken.jsonl:2"),
     ("latin1.txt", "café".encode("latin-1"), "not UTF-8"),
+    ("locked.pdf", (Path(__file__).parent / "samples" / "encrypted.pdf").read_bytes(), "encrypted"),
+    ("sheet.xlsx", (Path(__file__).parent / "samples" / "chatchat-ocr-test.docx").read_bytes(), "is a Word file"),
+    ("cut.pptx", (Path(__file__).parent / "samples" / "chatchat-ocr-test.pptx").read_bytes()[:4000], "corrupt or truncated"),
 ])
 def test_bad_uploads_leave_the_index_unchanged(service, tmp_path, name, content, needle):
     before = store.current_generation(service.settings.index_dir)
@@ -48,6 +53,18 @@ def test_upload_then_remove_changes_what_is_answered(service, tmp_path):
     service.remove("port")
     answers = list(service.stream("2024年青岛港冷藏集装箱吞吐量是多少？", [], "extractive", 5))
     assert all(c.doc_id != "port" for c in answers[-1].citations)
+
+
+def test_word_upload_is_cited_with_its_file_and_section(service):
+    brief = Path(__file__).resolve().parent.parent / "eval" / "documents" / "en-policy-brief.docx"
+    assert "1 added" in service.add_file(str(brief), brief.name)
+    answer = list(service.stream("What is the maximum support a learner on the Career Changers Bursary can get?",
+                                 [], "extractive", 5))[-1]
+    assert "3,200" in answer.answer
+    cited = next(c for c in answer.citations if "3,200" in c.text)
+    assert cited.doc_id == "en-policy-brief.docx" and cited.file == str(service.uploads / "en-policy-brief.docx")
+    assert cited.section and cited.page == 0  # Word has headings, not pages
+    assert str(service.uploads.resolve()) in service.indexed_files()
 
 
 def test_auth_setting():

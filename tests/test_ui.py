@@ -274,3 +274,32 @@ def test_binding_beyond_localhost_requires_auth(tmp_path):
                           "--index-dir", str(tmp_path / "i")], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 2 and "RAG_AUTH" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_pdf_upload_cites_the_page_and_links_to_it(page, app):
+    pdf = ROOT / "eval" / "documents" / "zh-two-column-paper.pdf"
+    page.get_by_role("tab", name="Documents · 文档").click()
+    page.set_input_files("#upload input[type=file]", [str(pdf)])
+    page.click("#index-btn")
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('1 added')", timeout=180_000)
+    row = next(r for r in page.inner_text("#docs").splitlines() if "zh-two-column-paper.pdf" in r)
+    assert row.split("\t")[-1].strip() == "3", row  # pages
+    page.get_by_role("tab", name="Chat · 对话").click()
+    # The answer is in the right-hand column of page 2.
+    ask(page, "东临市的调度模型用 HiGHS 求解一次平均要多久？", 1)
+    assert "4.7" in last_bot_text(page)
+    card = page.locator("#chat .source-card", has_text="4.7").first
+    assert "zh-two-column-paper.pdf · p. 2" in card.inner_text()
+    href = card.locator("a.source-file").get_attribute("href")
+    assert href.endswith("#page=2") and "zh-two-column-paper.pdf" in href
+    served = page.request.get(app["url"] + href.split("#")[0])
+    assert served.status == 200 and served.body().startswith(b"%PDF")
+    # Only indexed files and the uploads folder are served: the app's log beside the index is not.
+    other = page.request.get(app["url"] + "/gradio_api/file=" + str((app["home"] / "app.log").resolve()))
+    assert other.status != 200
+    shot(page, "ui-pdf-page-citation.png")
+    page.get_by_role("tab", name="Documents · 文档").click()
+    page.locator("#doc-pick input").fill("zh-two-column-paper.pdf")
+    page.keyboard.press("Enter")
+    page.click("#remove-btn")
+    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('1 removed')", timeout=60_000)

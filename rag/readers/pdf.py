@@ -8,6 +8,7 @@ its unreadable text is left out; it is never indexed silently as if complete.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from ..errors import DocumentError
@@ -124,6 +125,20 @@ def read(path: Path, data: bytes, max_pages: int) -> Extracted:
     return Extracted(blocks=blocks, title=title, pages=count, warnings=tuple(warnings))
 
 
+def _fit_columns(rows: list[list[str]]) -> list[list[str]]:
+    """Rows cut into more cells than most rows of their table have (a name spaced out for alignment,
+    "顾　盼") get their shortest neighbouring cells joined back until they fit."""
+    width = Counter(len(r) for r in rows).most_common(1)[0][0]
+    fitted = []
+    for row in rows:
+        row = list(row)
+        while len(row) > width:
+            i = min(range(len(row) - 1), key=lambda k: len(row[k]) + len(row[k + 1]))
+            row[i:i + 2] = [row[i] + row[i + 1]]
+        fitted.append(row)
+    return fitted
+
+
 def _has_image(page) -> bool:
     import pypdfium2.raw as raw
 
@@ -157,7 +172,7 @@ def _blocks(pages: list[list[str]]) -> list[Block]:
 
     def flush_table(number: int) -> None:
         if len(rows) >= 2:
-            blocks.extend(table_blocks(rows, pages=(number,)))
+            blocks.extend(table_blocks(_fit_columns(rows), pages=(number,)))
         elif rows:  # one wide-spaced line (a header with a far-right label): text
             para.append(" ".join(rows[0]))
             para_pages.append(number)
