@@ -76,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--deep", action="store_true", help="re-hash the GGUF model files too (slow)")
 
     s = sub.add_parser("bench", help="measure speed and memory (prints figures; see README, Performance)")
-    s.add_argument("what", nargs="*", default=["build", "search", "dense", "ask", "startup", "peer"],
-                   help="any of build, search, dense, ask, startup, peer (default: all)")
+    s.add_argument("what", nargs="*", default=["build", "search", "dense", "ask", "startup", "peer", "extract"],
+                   help="any of build, search, dense, ask, startup, peer, extract (default: all)")
     s.add_argument("--sizes", default="1000,10000,100000", help="chunk counts for build and search")
     s.add_argument("--dense-size", type=int, default=1_000_000, help="synthetic vectors for `dense`")
     s.add_argument("--peer-size", type=int, default=1000, help="chunks for the LangChain comparison")
