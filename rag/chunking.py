@@ -131,15 +131,17 @@ def _with_unit(value: str, unit: str) -> str:
 
 
 def _row_statement(header: str, row: str) -> str:
-    """A table row as a statement that names its columns: "年份: 2023; 项目数: 16616", with the
-    unit of a column (or, in a table of indicators, of the row's label) added to bare numbers."""
+    """A table row as a statement that names its columns: "年份: 2023 · 项目数: 16616", with the
+    unit of a column (or, in a table of indicators, of the row's label) added to bare numbers. The
+    cells are joined by " · ", not ";": a row is one statement, and the guards and the evaluation
+    split sentences at semicolons."""
     cells = lambda line: [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # noqa: E731
     names = cells(header.split("\n")[0]) if header else []
     values = cells(row)
     if len(names) != len(values):
         return " · ".join(v for v in values if v)
     row_unit = _unit(values[0]) if values else ""
-    return "; ".join(f"{n}: {_with_unit(v, _unit(n) or (row_unit if i else ''))}" if n else v
+    return " · ".join(f"{n}: {_with_unit(v, _unit(n) or (row_unit if i else ''))}" if n else v
                      for i, (n, v) in enumerate(zip(names, values)) if v)
 
 

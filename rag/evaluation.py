@@ -21,7 +21,7 @@ from .errors import InputError
 from .documents import REF_MARKER as _MARKER_RE
 from .guards import REFUSAL_PHRASES
 from .figures import Figure, parse_figures, same_figure, unsupported_figures
-from .language import detect_language, reader_language
+from .language import detect_language, language_neutral, reader_language
 from .records import SearchResult
 
 LANGS = ("en", "zh", "mixed")
@@ -271,7 +271,9 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> d
     want_lang = item.answer_language
     refused = shown_refusal(answer)
     answered = not answer.refused and bool(answer.answer.strip())
-    m: dict[str, float] = {"refused": float(refused), "language_ok": float(reader_language(answer.answer) == want_lang)}
+    # A figure-only answer ("2.91% [1]") reads the same in both languages: no foreign text to read.
+    language_ok = reader_language(answer.answer) == want_lang or (answered and language_neutral(answer.answer))
+    m: dict[str, float] = {"refused": float(refused), "language_ok": float(language_ok)}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)
     # The first text the reader sees: the first streamed piece, or the refusal (a refusal is

@@ -30,6 +30,7 @@ from .answer import answer_language, cited_numbers, drop_repeated_sentences, joi
 from .embedding import Embedder
 from .evidence import Evidence
 from .figures import parse_figures, unsupported_figures
+from .language import language_neutral
 from .prompts import NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
@@ -107,7 +108,7 @@ class LanguageCheck:
 
     def run(self, text: str, ctx: Context) -> Finding:
         got = answer_language(text)
-        if got != ctx.language:
+        if got != ctx.language and not language_neutral(text):
             return Finding(self.name, "language", notes=[f"answer in {got}, question in {ctx.language}"])
         if ctx.language == "zh" and len(leftover := english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
             return Finding(self.name, "language", notes=[f"Chinese answer leaves English words: {' '.join(leftover[:6])}"])
@@ -277,7 +278,7 @@ def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder, quest
                 notes.append(f"citation [{n}] re-pointed to [{best}]")
             else:
                 notes.append(f"citation [{n}] dropped (unsupported)")
-        if not keep and score[best - 1] >= SUPPORT_MIN and _states_fact(bare[i]):
+        if not keep and score[best - 1] >= SUPPORT_MIN and _states_fact(bare[i], evidence):
             keep.append(best)
             if not cited:
                 notes.append(f"uncited sentence given [{best}]")
@@ -339,5 +340,12 @@ def _figure_bonus(sentence: str, e: Evidence) -> float:
     return 0.2 if figs and any(same_figure(a, b) for a in figs for b in parse_figures(e.statement.text)) else 0.0
 
 
-def _states_fact(sentence: str) -> bool:
-    return len(sentence) >= 6 and NOT_FOUND not in sentence
+def _states_fact(sentence: str, evidence: list[Evidence]) -> bool:
+    # A bare figure ("4.7秒", the small model's whole answer to "how long…") or a name copied from a
+    # source ("澜川·匠心") states a fact too: left uncited, the answer had no citation and became a
+    # refusal without a note.
+    if NOT_FOUND in sentence:
+        return False
+    core = re.sub(r"^[\s“”\"'「」《》]+|[\s“”\"'「」《》。.!！?？]+$", "", sentence)
+    return (len(sentence) >= 6 or bool(parse_figures(sentence))
+            or (len(core) >= 2 and any(core in e.statement.text for e in evidence)))

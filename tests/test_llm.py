@@ -308,3 +308,20 @@ def test_http_backend_unreachable_is_one_clear_error(retriever, settings):
     s = dataclasses.replace(settings, llm_url=f"http://127.0.0.1:{free_port()}/v1")
     with pytest.raises(ModelError, match="cannot reach"):
         Pipeline(retriever, HTTPAnswerer(s), s).ask("Which ministry issued the work plan?")
+
+
+def test_bare_figure_or_copied_name_gets_the_citation_of_its_source(retriever):
+    # Recorded from the 1.5B model on document questions: "4.7秒" (how long a solve takes) and
+    # "澜川·匠心" (the model's name), no marker. Left uncited, each answer became a refusal.
+    q = "2024年经开区实际使用外资多少？"
+    ev = evidence_for(retriever, q)
+    best = next(i for i, e in enumerate(ev, 1) if "27.2" in e.statement.text or "272亿" in e.statement.text)
+    text, notes = guards.fix_citations("272亿美元", ev, retriever.embedder, q)
+    assert text == f"272亿美元[{best}]" and notes == [f"uncited sentence given [{best}]"]
+    brand_q = "Which investment promotion brand will be built for the development zones?"
+    brand_ev = evidence_for(retriever, brand_q)
+    n = next(i for i, e in enumerate(brand_ev, 1) if "Invest in China" in e.statement.text)
+    assert guards.fix_citations("“Invest in China”", brand_ev, retriever.embedder, brand_q)[0] == f"“Invest in China” [{n}]"
+    assert guards.fix_citations("好的", ev, retriever.embedder, q)[0] == "好的"  # neither a figure nor a source's words
+    # A figure-only answer reads the same in both languages: not a language problem.
+    assert guards.check(f"23.4% [{best}]", "zh", ev).problems == []

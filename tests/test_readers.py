@@ -100,7 +100,7 @@ def test_spreadsheet_rows_become_tables_under_the_sheet_name_with_the_header_rep
     assert all(c.text.split("\n")[1].startswith("|  | title |") for c in chunks)  # every piece keeps the header
     assert all(estimate_tokens(c.text) < 1500 for c in chunks)
     first = chunks[0].statements[0].text
-    assert first.startswith("0; title: 效果如何优化") and "url: https://github.com/" in first
+    assert first.startswith("0 · title: 效果如何优化") and "url: https://github.com/" in first
 
 
 def test_web_page_main_text_without_navigation_and_title_from_metadata():
@@ -221,11 +221,11 @@ def test_table_rows_name_their_columns_and_carry_the_labels_units():
     from rag.readers.pdf import _fit_columns
 
     assert _row_statement("| 项目名称 | 总预算（万元） |\n|---|---|", "| 算力调度 | 5,620 |") == \
-        "项目名称: 算力调度; 总预算（万元）: 5,620万元"
+        "项目名称: 算力调度 · 总预算（万元）: 5,620万元"
     assert _row_statement("| 指标 | 基准情景 | TIDE-2 |\n|---|---|---|", "| 年调峰成本/万元 | 10,230 | 7,490 |") == \
-        "指标: 年调峰成本/万元; 基准情景: 10,230万元; TIDE-2: 7,490万元"
+        "指标: 年调峰成本/万元 · 基准情景: 10,230万元 · TIDE-2: 7,490万元"
     assert _row_statement("| District | Population (2024) | Area (km²) | Budget ($ thousand) |",
                           "| Donggang | 412300 | 58.4 | 1,250 |") == \
-        "District: Donggang; Population (2024): 412300; Area (km²): 58.4 km²; Budget ($ thousand): $1,250 thousand"
+        "District: Donggang · Population (2024): 412300 · Area (km²): 58.4 km² · Budget ($ thousand): $1,250 thousand"
     assert _fit_columns([["编号", "负责人", "预算"], ["QY-01", "顾", "盼", "1,275"], ["QY-02", "沈知远", "4,860"]]) == \
         [["编号", "负责人", "预算"], ["QY-01", "顾盼", "1,275"], ["QY-02", "沈知远", "4,860"]]
