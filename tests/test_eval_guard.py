@@ -1,6 +1,6 @@
 """Regression guard: gold-set evaluations must stay above the floors stored in eval/thresholds.json.
 
-Three runs, each with its own floors (each floor sits just under an honest measurement and says why):
+Four runs, each with its own floors (each floor sits just under an honest measurement and says why):
 - ``extractive``: the extractive answerer on every gold question (tune and test splits);
 - ``llm-test``: the local model, the answerer users get by default, on the frozen test split
   (the whole set takes about fifteen minutes on two cores; the test split about five);
@@ -8,6 +8,8 @@ Three runs, each with its own floors (each floor sits just under an honest measu
 Both read the bundled corpus with the renderings the local model wrote for it in this test run
 (``rendered_index``), as users do after the first start.
 - ``extractive-distractors``: retrieval and answers with the bundled document among 72 others.
+- ``extractive-documents``: retrieval and answers over the PDF, Word, web, slide and sheet files of
+  eval/documents, judged by file, page and key fact.
 """
 
 import dataclasses
@@ -92,3 +94,17 @@ def test_distractor_corpus_stays_above_floors(settings, embedder, tmp_path):
     items = GOLD + load_gold(DISTRACTORS / "gold.jsonl")
     summary = summarise(run_eval(items, Pipeline(retriever, settings=s).ask, progress=False))
     assert not breaches("extractive-distractors", summary), "\n".join(breaches("extractive-distractors", summary))
+
+
+def test_document_corpus_stays_above_floors(settings, embedder, tmp_path):
+    """PDF, Word, web, slide and sheet files (eval/documents): retrieval finds the answer's page."""
+    from rag.evalrun import DOCUMENTS, corpus_documents
+    from rag.factory import open_retriever
+    from rag.indexer import index_documents
+
+    s = dataclasses.replace(settings, index_dir=tmp_path / "index")
+    index_documents(corpus_documents(s, "documents"), s, embedder=embedder, progress=False)
+    retriever = open_retriever(s, progress=False, embedder=embedder)
+    summary = summarise(run_eval(load_gold(DOCUMENTS / "gold.jsonl"), Pipeline(retriever, settings=s).ask,
+                                 progress=False))
+    assert not breaches("extractive-documents", summary), "\n".join(breaches("extractive-documents", summary))
