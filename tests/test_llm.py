@@ -52,7 +52,6 @@ RECORDED = [
     ("2024年经开区实际使用外资多少？", "zh", "2024年经开区实际使用外资27.2亿美元[1]。", "figures"),
     ("How much foreign investment did the zones use in 2024?", "en", "27.2 billion yuan [1]", "figures"),
     ("这篇文章是哪家媒体发布的？", "zh", "The article was published by Zheng Quan Ri Bao [1].", "language"),
-    ("全国共有多少个国家级经开区？", "zh", "60,000 [1]", "language"),
     ("这篇文章是哪家媒体发布的？", "zh", "这篇文章是《中国日报》发布的[1]。", "names"),
 ]
 
@@ -61,6 +60,15 @@ RECORDED = [
 def test_recorded_bad_outputs_are_flagged(retriever, q, lang, output, problem):
     v = guards.check(output, lang, evidence_for(retriever, q))
     assert problem in v.problems and not v.refused
+
+
+def test_a_wrong_bare_figure_from_the_sources_is_a_known_gap(retriever):
+    # Recorded: "60,000 [1]" for the number of zones (232). It used to be flagged as English in a
+    # Chinese answer and regenerated; a figure-only answer now reads alike in both languages (the
+    # document questions' "2.91% [1]", "4.7秒" are right answers of this shape), and 60,000 is a
+    # figure of the cited statement, so no check catches the wrong pick. Pinned so a fix shows.
+    v = guards.check("60,000 [1]", "zh", evidence_for(retriever, "全国共有多少个国家级经开区？"))
+    assert v.problems == [] and not v.refused
 
 
 def test_untranslated_english_in_a_chinese_answer_is_flagged(retriever):
