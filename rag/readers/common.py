@@ -48,7 +48,7 @@ def table_blocks(rows: list[list[object]], pages: tuple[int, ...] = (), place: s
 
 def markdown_blocks(text: str, place: str = "") -> list[Block]:
     """Markdown (as trafilatura writes it) as blocks: ``#`` headings, ``|`` tables, paragraphs."""
-    from .clean import clean_line, heading_level
+    from .clean import clean_line, heading_level, join_lines
 
     blocks: list[Block] = []
     lines = text.replace("\r\n", "\n").split("\n")
@@ -57,8 +57,7 @@ def markdown_blocks(text: str, place: str = "") -> list[Block]:
 
     def flush() -> None:
         if para:
-            blocks.append(Block(text=" ".join(para) if not any("\u4e00" <= c <= "\u9fff" for c in para[-1][-1:])
-                                else "".join(para), place=place))
+            blocks.append(Block(text=join_lines(para), place=place))
             para.clear()
 
     while i < len(lines):
