@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
-.PHONY: install deps models run search test eval bench clean browser-deps
+.PHONY: install deps models run search test eval bench clean browser-deps scale-deps
 
 install: deps models
 
@@ -49,7 +49,14 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk strace >/dev/null; \
 	fi
 
-test: install browser-deps
+# The store contract tests run on Milvus Lite and the Ray path on local Ray: the scale extra.
+scale-deps: $(VENV)/.scale-installed
+
+$(VENV)/.scale-installed: $(VENV)/.deps-installed
+	$(PIP) install -q -e ".[scale]"
+	touch $@
+
+test: install browser-deps scale-deps
 	$(PY) -m pytest -q -rsx -p no:cacheprovider $(PYTEST_ARGS)
 
 eval: install

@@ -30,7 +30,7 @@ from .config import Settings
 from .errors import InputError, RagError
 
 CHUNKS_PER_DOC = 10
-WHAT = ("build", "search", "dense", "ask", "startup", "peer", "extract")
+WHAT = ("build", "search", "dense", "ask", "startup", "peer", "extract", "store", "ray")
 
 
 @dataclass
@@ -549,6 +549,14 @@ def _child(job: Job, settings: Settings) -> list[Figure]:
         return run_peer(settings, work, xq, int(job.args["n"]), runs)
     if job.what == "extract":
         return run_extract(settings, work, runs)
+    if job.what in ("store", "store-gold", "ray"):
+        from . import benchstore
+
+        if job.what == "store":
+            return benchstore.run_store(settings, work, xq, int(job.args["n"]), runs)
+        if job.what == "store-gold":
+            return benchstore.run_compare(settings, work)
+        return benchstore.run_ray(settings, work, xq, int(job.args["n"]))
     raise InputError(f"unknown benchmark {job.what!r}", f"choose from {', '.join(WHAT)}")
 
 
@@ -568,7 +576,8 @@ def run_job(job: Job) -> list[Figure]:
     return figures
 
 
-def plan(what: list[str], sizes: list[int], dense_n: int, peer_n: int) -> list[Job]:
+def plan(what: list[str], sizes: list[int], dense_n: int, peer_n: int, store_n: int = 20_000,
+         ray_n: int = 512) -> list[Job]:
     jobs: list[Job] = []
     for w in what:
         if w == "build":
@@ -581,13 +590,18 @@ def plan(what: list[str], sizes: list[int], dense_n: int, peer_n: int) -> list[J
             jobs += [Job("ask"), Job("ask-llm")]
         elif w == "peer":
             jobs.append(Job("peer", {"n": peer_n}))
+        elif w == "store":
+            jobs += [Job("store", {"n": store_n}), Job("store-gold")]
+        elif w == "ray":
+            jobs.append(Job("ray", {"n": ray_n}))
         else:
             jobs.append(Job(w))
     return jobs
 
 
 def run_benchmarks(settings: Settings, what: list[str], sizes: list[int], dense_size: int, peer_size: int,
-                   runs: int, work: Path, xquad: Path, out: Path | None = None) -> list[Figure]:
+                   runs: int, work: Path, xquad: Path, out: Path | None = None, store_size: int = 20_000,
+                   ray_size: int = 512) -> list[Figure]:
     """Run the chosen benchmarks, printing each figure as it is measured; optionally save JSON."""
     unknown = [w for w in what if w not in WHAT]
     if unknown:
@@ -601,7 +615,7 @@ def run_benchmarks(settings: Settings, what: list[str], sizes: list[int], dense_
     results: list[Figure] = []
     common = {"work": str(work), "xquad": str(xquad.resolve()), "runs": runs}
     print(HEADER)
-    for job in plan(what, sizes, dense_size, peer_size):
+    for job in plan(what, sizes, dense_size, peer_size, store_size, ray_size):
         job.args.update(common)
         for f in run_job(job):
             print(f.row(), flush=True)

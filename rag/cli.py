@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="rag", description="Bilingual (Chinese + English) retrieval-augmented Q&A over your documents.")
     p.add_argument("--index-dir", type=Path, help="index folder (default: index/, or RAG_INDEX_DIR)")
     p.add_argument("--embed-model", help="sentence-transformers name or folder (RAG_EMBED_MODEL)")
+    p.add_argument("--store", choices=("faiss", "milvus"), help="where the index is kept (RAG_STORE; default faiss)")
+    p.add_argument("--milvus-uri", help="Milvus Lite .db path or http://host:19530 (RAG_MILVUS_URI)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -31,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rebuild", action="store_true", help="discard the existing index and build anew")
     s.add_argument("--no-render", action="store_true",
                    help="skip the renderings of statements in the other language (RAG_RENDER=off does too)")
+    s.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="embed on Ray Data: a local Ray instance, or the cluster at ADDRESS (needs the scale extra)")
 
     sub.add_parser("docs", help="list indexed documents")
 
@@ -76,11 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--deep", action="store_true", help="re-hash the GGUF model files too (slow)")
 
     s = sub.add_parser("bench", help="measure speed and memory (prints figures; see README, Performance)")
-    s.add_argument("what", nargs="*", default=["build", "search", "dense", "ask", "startup", "peer", "extract"],
-                   help="any of build, search, dense, ask, startup, peer, extract (default: all)")
+    s.add_argument("what", nargs="*", default=["build", "search", "dense", "ask", "startup", "peer", "extract", "store", "ray"],
+                   help="any of build, search, dense, ask, startup, peer, extract, store, ray (default: all)")
     s.add_argument("--sizes", default="1000,10000,100000", help="chunk counts for build and search")
     s.add_argument("--dense-size", type=int, default=1_000_000, help="synthetic vectors for `dense`")
     s.add_argument("--peer-size", type=int, default=1000, help="chunks for the LangChain comparison")
+    s.add_argument("--store-size", type=int, default=20_000, help="chunks for the FAISS / Milvus comparison")
+    s.add_argument("--ray-size", type=int, default=512, help="chunks for the Ray / one-process embedding comparison")
     s.add_argument("--runs", type=int, default=50, help="measured repetitions per figure, after warm-up")
     s.add_argument("--work", type=Path, help="folder for the benchmark indexes (default: <cache>/bench; reused)")
     s.add_argument("--xquad", type=Path, default=Path("../shared/benchmarks/xquad"), help="XQuAD folder")
@@ -93,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    return Settings.load({"index_dir": args.index_dir, "embed_model": args.embed_model, **extra})
+    return Settings.load({"index_dir": args.index_dir, "embed_model": args.embed_model, "store": args.store,
+                          "milvus_uri": args.milvus_uri, **extra})
 
 
 def _print_json(obj: Any) -> None:
@@ -114,7 +121,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     for doc in docs:
         for line in doc.warnings:
             print(f"warning: {line}", file=sys.stderr)
-    report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet)
+    report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet, ray_address=args.ray)
     for new, old in report.duplicates.items():
         print(f"skipped {new}: same content as {old}", file=sys.stderr)
     print(report.summary())
@@ -141,10 +148,10 @@ def render_index(settings: Settings, progress: bool = True) -> str:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from . import store
+    from .vectorstore import open_store
 
     settings = _settings(args)
-    manifest = store.read_manifest(settings.index_dir)
+    manifest = open_store(settings).read_manifest()
     print(f"{'id':40} {'kind':12} {'lang':4} {'pages':>5} {'chunks':>6}  {'date':16}  title")
     for doc_id, d in sorted(manifest.documents.items()):
         pages = d.get("pages") or ""
@@ -352,7 +359,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.runs < 1 or any(n < 1 for n in sizes):
         raise InputError("--runs and --sizes must be positive", "e.g. --runs 50 --sizes 1000,10000")
     run_benchmarks(settings, args.what, sizes, args.dense_size, args.peer_size, args.runs,
-                   args.work or settings.cache_dir / "bench", args.xquad, args.out)
+                   args.work or settings.cache_dir / "bench", args.xquad, args.out, args.store_size, args.ray_size)
     return 0
 
 

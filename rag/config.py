@@ -24,6 +24,15 @@ class Settings:
     """Every tunable of the pipeline. Field ``x`` is read from environment variable ``RAG_X``."""
 
     index_dir: Path = Path("index")
+    #: Where chunks and vectors are kept: "faiss" (files under index_dir) or "milvus" (see milvus_uri).
+    store: str = "faiss"
+    #: Milvus to use with store=milvus: a local path ending in .db (Milvus Lite, in this process),
+    #: or http://host:19530 for a server or cluster. Empty: <index_dir>/milvus.db.
+    milvus_uri: str = ""
+    #: Token for a Milvus server with authentication ("user:password" or an API key).
+    milvus_token: str = ""
+    #: Name of the Milvus collection (an alias, swapped atomically by a rebuild).
+    milvus_collection: str = "rag_chunks"
     cache_dir: Path = field(default_factory=_default_cache_dir)
     embed_model: str = DEFAULT_EMBED_MODEL
     #: Matryoshka truncation of the embedding (0 = the model's full dimension).
@@ -123,7 +132,8 @@ class Settings:
 
 
 #: Settings that take one of a few words.
-CHOICES = {"render": ("auto", "eager", "lazy", "off"), "cross_lingual": ("quote", "generate")}
+CHOICES = {"render": ("auto", "eager", "lazy", "off"), "cross_lingual": ("quote", "generate"),
+           "store": ("faiss", "milvus")}
 
 _NUMBERS = {"int": (int, "a whole number"), "float": (float, "a number")}
 

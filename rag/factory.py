@@ -8,15 +8,17 @@ from .embedding import Embedder, model_identity
 from .indexer import ensure_index
 from .rendering import Renderer, RenderingStore, RenderReport, statement_jobs
 from .retrieval import Retriever
+from .vectorstore import open_store
 
 
 def open_retriever(settings: Settings, progress: bool = True, embedder: Embedder | None = None) -> Retriever:
     """Load the embedding model, build the index from the bundled corpus on first use, open it."""
-    if store.exists(settings.index_dir):  # fail fast on a mismatch, before loading the model
-        store.check_model(store.read_manifest(settings.index_dir), model_identity(settings), settings.index_dir)
+    vs = open_store(settings)
+    if vs.exists():  # fail fast on a mismatch, before loading the model
+        store.check_model(vs.read_manifest(), model_identity(settings), vs.location)
     embedder = embedder or Embedder(settings, progress=progress)
     ensure_index(settings, embedder=embedder, progress=progress)
-    index = store.open_index(settings.index_dir, embedder.identity)
+    index = vs.open(embedder.identity)
     return Retriever(index, embedder, settings, renderings=RenderingStore(settings.index_dir))
 
 

@@ -20,6 +20,7 @@ from .config import Settings
 from .embedding import Embedder, model_identity
 from .errors import IndexError_
 from .records import Chunk, Document
+from .vectorstore import open_store
 
 
 @dataclass
@@ -53,28 +54,23 @@ def _doc_entry(doc: Document, chunks: list[Chunk]) -> dict[str, object]:
             "pages": doc.pages, "warnings": list(doc.warnings)}
 
 
-def _load_existing(settings: Settings, rebuild: bool) -> tuple[store.Manifest | None, list[Chunk], np.ndarray]:
-    if rebuild or not store.exists(settings.index_dir):
-        return None, [], np.zeros((0, 0), np.float32)
-    data = store.open_index(settings.index_dir, model_identity(settings))
-    return data.manifest, data.chunks, data.all_vectors()
-
-
 def index_documents(docs: list[Document], settings: Settings, embedder: Embedder | None = None,
-                    rebuild: bool = False, progress: bool = True) -> IndexReport:
-    """Add or update ``docs`` in the index at ``settings.index_dir``.
+                    rebuild: bool = False, progress: bool = True, ray_address: str | None = None) -> IndexReport:
+    """Add or update ``docs`` in the configured store (``vectorstore.open_store``).
 
     Unchanged documents (same id, content hash and chunking version) are not re-embedded; a
     document whose content equals another indexed document's is skipped as a duplicate. With ``rebuild`` the existing index
-    is ignored and replaced (only once the new one is complete).
+    is ignored and replaced (only once the new one is complete). With ``ray_address`` (``""``: a
+    local Ray instance) the chunks are embedded on Ray (``ray_embed``) instead of in this process.
     """
     report = IndexReport()
-    with store.write_lock(settings.index_dir):
-        manifest, old_chunks, old_vectors = _load_existing(settings, rebuild)
+    vs = open_store(settings)
+    with vs.lock():
+        current = None if rebuild or not vs.exists() else vs.open(model_identity(settings))
+        manifest = current.manifest if current is not None else None
         known = dict(manifest.documents) if manifest else {}
         by_hash = {v["content_hash"]: k for k, v in known.items()}
         to_embed: list[tuple[Document, list[Chunk]]] = []
-        replaced: set[str] = set()
         for doc in docs:
             entry = known.get(doc.doc_id)
             if entry and entry["content_hash"] == doc.content_hash and entry.get("chunking", 1) == CHUNKING_VERSION:
@@ -85,32 +81,36 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
                 report.duplicates[doc.doc_id] = twin
                 continue
             (report.updated if entry else report.added).append(doc.doc_id)
-            replaced.add(doc.doc_id)
             chunks = chunk_document(doc)
             to_embed.append((doc, chunks))
             by_hash[doc.content_hash] = doc.doc_id
-        keep = [i for i, c in enumerate(old_chunks) if c.doc_id not in replaced]
-        if not to_embed and manifest is not None:
-            report.chunks = len(old_chunks)
+        if not to_embed and current is not None:
+            report.chunks = current.count()
             return report
-        embedder = embedder or Embedder(settings, progress)
         new_chunks = [c for _, cs in to_embed for c in cs]
         if progress and new_chunks:
-            print(f"embedding {len(new_chunks)} chunks from {len(to_embed)} documents", file=sys.stderr)
-        new_vectors = embed_resumable([c.text for c in new_chunks], embedder, settings.index_dir, progress)
-        chunks = [old_chunks[i] for i in keep] + new_chunks
-        vectors = np.vstack([old_vectors[keep], new_vectors]) if keep else new_vectors
-        identity = embedder.identity
-        manifest = manifest or store.Manifest(model={}, dimension=embedder.dimension)
+            print(f"embedding {len(new_chunks)} chunks from {len(to_embed)} documents"
+                  + (" on Ray" if ray_address is not None else ""), file=sys.stderr)
+        if ray_address is not None:
+            from .ray_embed import embed_on_ray
+
+            identity = model_identity(settings)
+            new_vectors = embed_on_ray([c.text for c in new_chunks], settings, ray_address, progress)
+            dimension = new_vectors.shape[1]
+        else:
+            embedder = embedder or Embedder(settings, progress)
+            new_vectors = embed_resumable([c.text for c in new_chunks], embedder, settings.index_dir, progress)
+            identity, dimension = embedder.identity, embedder.dimension
+        manifest = manifest or store.Manifest(model={}, dimension=dimension)
         manifest.model = {"name": identity.name, "fingerprint": identity.fingerprint, "dimension": identity.dimension}
-        manifest.dimension = embedder.dimension
+        manifest.dimension = dimension
         for doc, cs in to_embed:
             known[doc.doc_id] = _doc_entry(doc, cs)
         manifest.documents = known
-        store.write_index(settings.index_dir, manifest, chunks, vectors, ann_threshold=settings.ann_threshold,
-                          progress=progress)
+        report.chunks = vs.upsert(manifest, new_chunks, new_vectors, current,
+                                  replace={d.doc_id for d, _ in to_embed}, progress=progress)
         _discard_partial_builds(settings.index_dir)
-        report.chunks, report.embedded = len(chunks), len(new_chunks)
+        report.embedded = len(new_chunks)
     return report
 
 
@@ -176,19 +176,17 @@ def _discard_partial_builds(index_dir: Path, keep: str = "") -> None:
 def remove_documents(doc_ids: list[str], settings: Settings) -> IndexReport:
     """Remove documents by id. Unknown ids are an error and nothing is changed."""
     report = IndexReport()
-    with store.write_lock(settings.index_dir):
-        data = store.open_index(settings.index_dir, model_identity(settings))
+    vs = open_store(settings)
+    with vs.lock():
+        data = vs.open(model_identity(settings))
         unknown = [d for d in doc_ids if d not in data.manifest.documents]
         if unknown:
-            raise IndexError_(f"no document with id {', '.join(map(repr, unknown))} in {settings.index_dir}",
+            raise IndexError_(f"no document with id {', '.join(map(repr, unknown))} in {vs.location}",
                               "see `rag docs` for the ids")
-        keep = [i for i, c in enumerate(data.chunks) if c.doc_id not in doc_ids]
-        vectors = data.all_vectors()[keep]
         manifest = data.manifest
         manifest.documents = {k: v for k, v in manifest.documents.items() if k not in doc_ids}
-        store.write_index(settings.index_dir, manifest, [data.chunks[i] for i in keep], vectors,
-                          ann_threshold=settings.ann_threshold)
-        report.removed, report.chunks = list(doc_ids), len(keep)
+        report.chunks = vs.delete(doc_ids, manifest, data)
+        report.removed = list(doc_ids)
     return report
 
 
@@ -201,9 +199,10 @@ def default_documents(settings: Settings) -> list[Document]:
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> None:
     """Build the index from the bundled corpus when none exists yet (first run)."""
-    if not store.exists(settings.index_dir):
+    vs = open_store(settings)
+    if not vs.exists():
         if progress:
-            print(f"no index in {settings.index_dir}: building it from the bundled corpus", file=sys.stderr)
+            print(f"no index in {vs.location}: building it from the bundled corpus", file=sys.stderr)
         index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)
 
 
@@ -222,7 +221,7 @@ def rebuild_sources(settings: Settings, warn: Callable[[str], None] | None = Non
     uploads = settings.index_dir / "uploads"
     if uploads.is_dir():
         paths.append(uploads)
-    previous, problem = _previous_documents(settings.index_dir)
+    previous, problem = _previous_documents(settings)
     paths += [Path(p) for p in previous.values() if p and Path(p).is_file()] if previous else []
     seen: set[Path] = set()
     out = []
@@ -241,10 +240,18 @@ def _warn(line: str) -> None:
     print(f"warning: {line}", file=sys.stderr)
 
 
-def _previous_documents(index_dir: Path) -> tuple[dict[str, str] | None, str]:
+def _previous_documents(settings: Settings) -> tuple[dict[str, str] | None, str]:
     """The indexed documents as ``{doc_id: source path}`` and, when the manifest could not be read,
     why. With an unreadable manifest the ids come from the chunk records (paths unknown, ``""``);
     ``None`` when neither can be read. No index at all is no problem: ``({}, "")``."""
+    index_dir = settings.index_dir
+    if settings.store != "faiss":
+        try:
+            vs = open_store(settings)
+            documents = vs.read_manifest().documents if vs.exists() else {}
+            return {str(k): str(v.get("path") or "") for k, v in documents.items()}, ""
+        except IndexError_ as e:
+            return None, e.problem
     try:
         gen = store.current_generation(index_dir)
     except IndexError_ as e:

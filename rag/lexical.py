@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[.,][0-9]+)*%?", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _EN_STOP = frozenset("""a an and are as at be by for from has have in is it its of on or that the this to was were
 will with what which who whom when where how why did does do many much there their than into about""".split())
 _ZH_STOP = frozenset("的 了 是 在 和 与 及 有 多少 什么 吗 呢 哪些 哪个 怎么 如何 为 对 中 年 等 将 也 都 被 把".split())
+#: Words left out of BM25 in both languages (shared with the Milvus store's analyzer).
+STOP_WORDS = _EN_STOP | _ZH_STOP
 
 
 def tokenize(text: str) -> list[str]:
@@ -45,12 +51,14 @@ class LexicalIndex:
         model.index([tokenize(t) or ["\u2205"] for t in texts], show_progress=False)
         return cls(model, len(texts))
 
-    def search(self, query: str, k: int) -> list[tuple[int, float]]:
-        """Top ``k`` (position, score) pairs with a positive score."""
+    def search(self, query: str, k: int, mask: "np.ndarray | None" = None) -> list[tuple[int, float]]:
+        """Top ``k`` (position, score) pairs with a positive score; ``mask`` (1/0 per position)
+        leaves positions out."""
         tokens = tokenize(query)
         if self._model is None or not tokens or self.size == 0:
             return []
-        docs, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=1)
+        docs, scores = self._model.retrieve([tokens], k=min(k, self.size), show_progress=False, n_threads=1,
+                                            weight_mask=mask)
         return [(int(d), float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
 
     def save(self, folder: Path) -> None:

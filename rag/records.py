@@ -181,3 +181,14 @@ class SearchResult:
                 "dominant_language": self.language.dominant,
                 "results": [h.to_dict() for h in self.hits],
                 "timings": {k: round(v, 2) for k, v in self.timings.items()}}
+
+
+@dataclass(frozen=True)
+class Where:
+    """A search filter: only chunks of these documents and/or in this language (empty: any)."""
+
+    doc_ids: tuple[str, ...] = ()
+    lang: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.lang)

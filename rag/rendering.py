@@ -443,7 +443,7 @@ class RenderedLexical:
             return
         texts: dict[int, list[str]] = {}
         if size:
-            for pos, c in enumerate(self._chunks):
+            for pos, c in self._chunks.items():
                 lang = target_language(getattr(c, "lang", ""))
                 for st in getattr(c, "statements", ()):
                     text = self._store.verified(st.text, lang) if lang else ""

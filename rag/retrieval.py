@@ -10,10 +10,11 @@ import numpy as np
 from .config import Settings
 from .embedding import Embedder
 from .errors import InputError
+from .fusion import rrf_fuse
 from .language import detect_language, other_language
 from .records import Language, RetrieverHit, SearchHit, SearchResult
 from .rendering import RenderedLexical, RenderingStore
-from .store import IndexData
+from .vectorstore import Searchable
 
 #: Weight of a BM25 match whose chunk is in the other language than the question (see lexical_weight).
 CROSS_LINGUAL_BM25_WEIGHT = 0.1
@@ -35,24 +36,6 @@ def clean_question(question: str, max_chars: int) -> str:
         raise InputError(f"the question is {len(text):,} characters long; the limit is {max_chars:,}",
                          "shorten it, or raise RAG_MAX_QUESTION_CHARS")
     return text
-
-
-def rrf_fuse(rankings: dict[str, list[tuple[int, float]]], k: int,
-             weight: Callable[[str, int], float] | None = None) -> list[tuple[int, float, dict[str, RetrieverHit]]]:
-    """Reciprocal rank fusion of several ranked lists of (position, raw score).
-
-    ``weight(retriever, position)`` scales each contribution (default 1). Returns (position, fused
-    score, per-retriever hits), best first; ties go to the better single rank.
-    """
-    fused: dict[int, float] = {}
-    seen: dict[int, dict[str, RetrieverHit]] = {}
-    for name, ranked in rankings.items():
-        for rank, (pos, score) in enumerate(ranked, start=1):
-            w = weight(name, pos) if weight else 1.0
-            fused[pos] = fused.get(pos, 0.0) + w / (k + rank)
-            seen.setdefault(pos, {})[name] = RetrieverHit(rank=rank, score=score)
-    order = sorted(fused, key=lambda p: (-fused[p], min(h.rank for h in seen[p].values())))
-    return [(p, fused[p], seen[p]) for p in order]
 
 
 def lexical_weight(query_lang: Language, chunk_langs: list[str], dense_sims: dict[int, float],
@@ -85,7 +68,7 @@ def lexical_weight(query_lang: Language, chunk_langs: list[str], dense_sims: dic
 class Retriever:
     """Searches one opened index with one embedder."""
 
-    def __init__(self, index: IndexData, embedder: Embedder, settings: Settings,
+    def __init__(self, index: Searchable, embedder: Embedder, settings: Settings,
                  renderings: RenderingStore | None = None) -> None:
         self.index = index
         self.embedder = embedder
@@ -102,15 +85,11 @@ class Retriever:
 
     def similarities(self, qv: np.ndarray, positions: list[int]) -> dict[int, float]:
         """Exact cosine of the query to given chunks (for gating BM25 hits outside the dense top k)."""
-        if not positions:
-            return {}
-        ordered = sorted(positions)  # increasing offsets: one forward pass over the memory map
-        vecs = np.asarray(self.index.vectors[ordered])
-        return dict(zip(ordered, (vecs @ qv.reshape(-1)).tolist()))
+        return self.index.similarities(qv, positions)
 
     def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (position, BM25 score)."""
-        return self.index.lexical.search(query, k)
+        return self.index.bm25_search(query, k)
 
     def search(self, question: str, k: int | None = None, mode: str = "hybrid", id: object = None) -> SearchResult:
         """Retrieve the top ``k`` chunks. ``mode`` is ``hybrid``, ``dense`` or ``bm25``."""

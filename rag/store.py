@@ -37,8 +37,9 @@ import numpy as np
 from .ann import build_ann, open_search_index
 from .embedding import ModelIdentity
 from .errors import IndexError_
+from .fusion import rrf_fuse
 from .lexical import LexicalIndex
-from .records import Chunk
+from .records import Chunk, Where
 
 FORMAT_VERSION = 2
 _FILES = ("vectors.npy", "chunks.jsonl", "chunks.offsets.npy", "chunks.lang.npy")
@@ -117,6 +118,10 @@ class ChunkStore(Sequence[Chunk]):
                 self._cache.popitem(last=False)
         return chunk
 
+    def items(self) -> Iterator[tuple[int, Chunk]]:
+        """(key, chunk) pairs of every chunk; a FAISS index's keys are positions."""
+        return enumerate(self)
+
 
 @dataclass
 class IndexData:
@@ -128,17 +133,58 @@ class IndexData:
     search_index: "Any"  # a faiss index over the same vectors (exact, or approximate above the threshold)
     lexical: LexicalIndex
     path: Path
+    _doc_of: np.ndarray | None = field(default=None, repr=False)
 
     def all_vectors(self) -> np.ndarray:
         return self.vectors
 
-    def dense_search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def count(self) -> int:
+        """Number of chunks."""
+        return len(self.chunks)
+
+    def dense_search(self, query: np.ndarray, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (position, inner product) for one normalised query vector."""
         n = len(self.vectors)
         if n == 0:
             return []
-        scores, ids = self.search_index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), min(k, n))
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        if where:
+            # A filtered search scores the allowed vectors exactly: filters name a document or a
+            # language, and the approximate index's lists are not partitioned by either.
+            allowed = np.flatnonzero(self._mask(where))
+            scores = np.asarray(self.vectors[allowed]) @ q[0]
+            top = np.argsort(-scores, kind="stable")[:k]
+            return [(int(allowed[i]), float(scores[i])) for i in top]
+        scores, ids = self.search_index.search(q, min(k, n))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def bm25_search(self, query: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
+        """Top ``k`` (position, BM25 score) with a positive score."""
+        return self.lexical.search(query, k, self._mask(where).astype(np.float32) if where else None)
+
+    def hybrid_search(self, query: str, vector: np.ndarray, k: int, where: Where | None = None,
+                      rrf_k: int = 60) -> list[tuple[int, float]]:
+        """Dense and BM25 results fused by plain reciprocal rank fusion (retrieval weights its own)."""
+        fused = rrf_fuse({"dense": self.dense_search(vector, k, where), "bm25": self.bm25_search(query, k, where)}, rrf_k)
+        return [(p, score) for p, score, _ in fused[:k]]
+
+    def similarities(self, query: np.ndarray, keys: list[int]) -> dict[int, float]:
+        """Exact cosine of ``query`` to the given chunks."""
+        if not keys:
+            return {}
+        ordered = sorted(keys)  # increasing offsets: one forward pass over the memory map
+        vecs = np.asarray(self.vectors[ordered])
+        return dict(zip(ordered, (vecs @ np.asarray(query, dtype=np.float32).reshape(-1)).tolist()))
+
+    def _mask(self, where: Where) -> np.ndarray:
+        mask = np.ones(len(self.chunks), dtype=bool)
+        if where.lang:
+            mask &= np.asarray(self.chunks.langs) == where.lang
+        if where.doc_ids:
+            if self._doc_of is None:  # read once per opened index, and only when a filter names documents
+                self._doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
+            mask &= np.isin(self._doc_of, list(where.doc_ids))
+        return mask
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -175,7 +221,7 @@ def read_manifest(index_dir: Path, gen: Path | None = None) -> Manifest:
     return Manifest.from_dict(data)
 
 
-def check_model(manifest: Manifest, identity: ModelIdentity, index_dir: Path) -> None:
+def check_model(manifest: Manifest, identity: ModelIdentity, index_dir: Path | str) -> None:
     """Refuse an index whose vectors came from a different model or dimension."""
     built = manifest.model
     if built.get("fingerprint") != identity.fingerprint or built.get("dimension", 0) != identity.dimension:

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag import store
 from rag.answer import Answer
 from rag.config import Settings, feedback_path
 from rag.documents import SUPPORTED_SUFFIXES, load_file
@@ -28,6 +27,7 @@ from rag.indexer import ensure_index, index_documents, remove_documents
 from rag.pipeline import Pipeline
 from rag.rendering import Renderer, RenderingStore
 from rag.retrieval import Retriever
+from rag.vectorstore import open_store
 
 from .render import answer_html, retrieval_rows
 
@@ -63,6 +63,7 @@ class ChatService:
                  render_in_background: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder(settings, progress=progress)
+        self.store = open_store(settings)
         ensure_index(settings, embedder=self.embedder, progress=progress)
         #: Shared by every retriever this service opens, so renderings made in the background or
         #: at question time are seen by all sessions at once.
@@ -81,7 +82,7 @@ class ChatService:
         self.render_in_background()
 
     def _open(self) -> Retriever:
-        return Retriever(store.open_index(self.settings.index_dir, self.embedder.identity), self.embedder, self.settings,
+        return Retriever(self.store.open(self.embedder.identity), self.embedder, self.settings,
                          renderings=self.renderings)
 
     def renderer(self, answerer: str) -> Renderer | None:
@@ -130,14 +131,14 @@ class ChatService:
 
     # -- documents ------------------------------------------------------------------------------
     def documents(self) -> list[list[Any]]:
-        m = store.read_manifest(self.settings.index_dir)
+        m = self.store.read_manifest()
         return [[doc_id, d["title"], d["lang"], d.get("date", ""), d["chunks"], d.get("pages") or ""]
                 for doc_id, d in sorted(m.documents.items())]
 
     def indexed_files(self) -> list[str]:
         """The files of indexed structured documents that still exist: the chat serves exactly these
         (source cards link to them), nothing else on the disk."""
-        m = store.read_manifest(self.settings.index_dir)
+        m = self.store.read_manifest()
         files = {str(Path(d["path"]).resolve()) for d in m.documents.values()
                  if d.get("path", "").lower().endswith(STRUCTURED_SUFFIXES) and Path(d["path"]).is_file()}
         self.uploads.mkdir(parents=True, exist_ok=True)  # files uploaded later are served from here
