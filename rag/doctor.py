@@ -55,6 +55,8 @@ def check_models(settings: Settings, deep: bool = False) -> list[Check]:
 
 def check_index(settings: Settings) -> list[Check]:
     """The index opens, its files match their checksums, and it was built with the configured model."""
+    if settings.store != "faiss":
+        return _check_remote_index(settings)
     if not store.exists(settings.index_dir):
         return [Check("index", False, f"no index in {settings.index_dir}", "run `rag index`")]
     try:
@@ -64,6 +66,30 @@ def check_index(settings: Settings) -> list[Check]:
     checks = [Check("index", True, f"{len(data.manifest.documents)} documents, {len(data.chunks)} chunks, checksums match")]
     try:
         store.check_model(data.manifest, model_identity(settings), settings.index_dir)
+        checks.append(Check("index/model match", True, f"built with {data.manifest.model.get('name')}"))
+    except RagError as e:
+        checks.append(Check("index/model match", False, e.problem, e.hint))
+    return checks
+
+
+def _check_remote_index(settings: Settings) -> list[Check]:
+    """A store elsewhere (Milvus): reachable, its chunk count matches its manifest, and the model matches."""
+    from .vectorstore import open_store
+
+    try:
+        vs = open_store(settings)
+        if not vs.exists():
+            return [Check("index", False, f"no index in {vs.location}", "run `rag index`")]
+        data = vs.open()
+        count = data.count()
+    except RagError as e:
+        return [Check("index", False, e.problem, e.hint or "run `rag index --rebuild`")]
+    ok = count == data.manifest.chunk_count
+    checks = [Check("index", ok, f"{vs.location}: {len(data.manifest.documents)} documents, {count} chunks"
+                    + ("" if ok else f", but the manifest says {data.manifest.chunk_count}"),
+                    "" if ok else "run `rag index --rebuild`")]
+    try:
+        store.check_model(data.manifest, model_identity(settings), vs.location)
         checks.append(Check("index/model match", True, f"built with {data.manifest.model.get('name')}"))
     except RagError as e:
         checks.append(Check("index/model match", False, e.problem, e.hint))

@@ -10,6 +10,7 @@ worker needs the model in its cache (`rag fetch-models` on each node, or a share
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -49,10 +50,13 @@ def start(address: str, settings: Settings) -> dict[str, float]:
     ray = _ray()
     if not ray.is_initialized():
         try:
+            # Ray's own INFO lines (start-up, execution plans) would bury the index's progress.
+            quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
             if address:
-                ray.init(address=address, include_dashboard=False, log_to_driver=False)
+                ray.init(address=address, **quiet)
             else:
-                ray.init(num_cpus=settings.threads, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=settings.threads, **quiet)
+
         except Exception as e:  # ConnectionError, RuntimeError, ValueError for a bad address
             raise ModelError(f"cannot start Ray at {address or 'local'} ({type(e).__name__}: {str(e).splitlines()[0][:160]})",
                              "check the address (ray://host:10001 or host:6379), or leave it out for a local instance") from None
@@ -69,6 +73,7 @@ def embed_on_ray(texts: list[str], settings: Settings, address: str = "", progre
         return np.zeros((0, Embedder(settings, progress=False).dimension), np.float32)
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = progress
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # configured by Ray Data on first use
     gpus = int(resources.get("GPU", 0))
     cpus = int(resources.get("CPU", 1))
     actors = gpus or max(1, cpus // max(1, settings.threads))
@@ -77,7 +82,7 @@ def embed_on_ray(texts: list[str], settings: Settings, address: str = "", progre
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i].encode("utf-8")))
     ds = ray.data.from_items([{"i": i, "text": texts[i]} for i in order], override_num_blocks=max(1, actors * 4))
     embedded = ds.map_batches(EmbedActor, fn_constructor_kwargs={"settings": settings}, batch_size=RAY_BATCH,
-                              concurrency=actors, num_gpus=1 if gpus else 0,
+                              compute=ray.data.ActorPoolStrategy(size=actors), num_gpus=1 if gpus else 0,
                               num_cpus=1 if gpus else min(settings.threads, cpus))
     out: np.ndarray | None = None
     for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):

@@ -227,6 +227,10 @@ def test_index_documents_and_ask_on_milvus(settings: Settings, embedder, tmp_pat
     result = open_retriever(s, progress=False, embedder=embedder).search("2024年经开区实际使用外资多少？", k=3)
     assert "$27.2 billion" in result.hits[0].chunk.text
     assert "dense" in result.hits[0].retrievers and "bm25" in result.hits[0].retrievers
+    from rag.doctor import check_index
+
+    checks = check_index(s)
+    assert all(c.ok for c in checks) and "6 chunks" in checks[0].detail, checks
 
 
 def test_four_threads_of_mixed_queries_against_the_server(milvus_server, corpus, embedder, settings, tmp_path):
