@@ -47,7 +47,8 @@ class Figure:
     max: float = 0.0
 
     def row(self) -> str:
-        return (f"{self.name:<44} {self.p50:>10.1f} {self.p95:>10.1f} {self.max or self.p95:>10.1f} {self.unit:<9} "
+        d = 3 if self.unit == "share" else 1
+        return (f"{self.name:<44} {self.p50:>10.{d}f} {self.p95:>10.{d}f} {self.max or self.p95:>10.{d}f} {self.unit:<9} "
                 f"{self.runs:>5} {self.peak_rss_mb:>9.0f}  {self.note}")
 
 

@@ -72,8 +72,16 @@ def compare_stores(settings: Settings, embedder: Any, work: Path, corpus: str = 
                 for r, (k, sc) in enumerate(milvus_index.hybrid_search(query, qv, 5, rrf_k=settings.rrf_k), start=1)]
         rows.append(retrieval_metrics(SearchResult(query=query, language=detect_language(query), hits=hits, timings={}), i))
     out["milvus-rrf"] = {k: float(np.mean([r[k] for r in rows])) for k in ("hit@1", "hit@5")}
-    for v in out.values():
-        v["questions"] = float(len(items))
+    # How far the two BM25 implementations agree (Milvus tokenises on its side, with its own IDF).
+    same = []
+    for i in items:
+        query = clean_question(i.question, settings.max_question_chars)
+        a = [faiss_index.chunks[k].chunk_id for k, _ in faiss_index.bm25_search(query, 5)]
+        b = [milvus_index.chunks[k].chunk_id for k, _ in milvus_index.bm25_search(query, 5)]
+        same.append((a[:1] == b[:1], len(set(a) & set(b)) / max(1, len(set(a) | set(b)))))
+    out["bm25-agreement"] = {"top1": float(np.mean([x for x, _ in same])), "jaccard@5": float(np.mean([y for _, y in same]))}
+    for name in ("faiss", "milvus", "milvus-rrf"):
+        out[name]["questions"] = float(len(items))
     return out
 
 
@@ -87,6 +95,9 @@ def run_compare(base: Settings, work: Path) -> list[Figure]:
         folder = work / f"compare-{corpus}"
         shutil.rmtree(folder, ignore_errors=True)
         res = compare_stores(base, embedder, folder, corpus)
+        agree = res.pop("bm25-agreement")
+        figures.append(Figure(f"gold {corpus}: BM25 top-1 same on both stores", "share", agree["top1"], agree["top1"],
+                              int(res["faiss"]["questions"]), note=f"Jaccard of the top 5 {agree['jaccard@5']:.3f}"))
         for name, v in res.items():
             for k in ("hit@1", "hit@5"):
                 figures.append(Figure(f"gold {corpus} {k}: {name}", "share", v[k], v[k], int(v["questions"]),

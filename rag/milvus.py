@@ -307,6 +307,8 @@ class MilvusStore:
             bar.update(len(rows))
         bar.close()
 
+    # Rows stay in a growing, unindexed segment until flushed: searched that way, 20,000 rows took
+    # 1.4 s per dense and 2 s per BM25 query on Lite instead of 40 and 15 ms. Every write flushes.
     def _write_manifest(self, collection: str, manifest: Manifest, next_key: int) -> None:
         manifest.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         manifest.checksums = {}
@@ -331,6 +333,7 @@ class MilvusStore:
             self._insert(live, chunks, vectors, next_key, progress)
             manifest.chunk_count = MilvusIndex(self.client, live, manifest, self.location).count()
             self._write_manifest(live, manifest, next_key + len(chunks))
+            self.client.flush(live)
             return manifest.chunk_count
         except IndexError_:
             raise
@@ -346,6 +349,7 @@ class MilvusStore:
             self._insert(name, chunks, vectors, 0, progress)
             manifest.chunk_count = len(chunks)
             self._write_manifest(name, manifest, len(chunks))
+            self.client.flush(name)
             if old is None:
                 self.client.create_alias(name, self.alias)
             else:

@@ -286,4 +286,24 @@ def test_retrieval_on_milvus_within_a_point_of_faiss(settings: Settings, embedde
     # jieba in Lite's analyzer splits a few words differently from ours).
     assert abs(faiss_["hit@1"] - milvus["hit@1"]) <= 0.0101 and abs(faiss_["hit@5"] - milvus["hit@5"]) <= 0.0101, figures
     assert faiss_["hit@5"] >= 0.85 and figures["milvus"]["questions"] >= 100
-    assert np.isfinite(figures["milvus-rrf"]["hit@1"])
+    assert np.isfinite(figures["milvus-rrf"]["hit@1"]) and figures["bm25-agreement"]["top1"] >= 0.8
+
+
+def test_the_chat_service_runs_on_milvus(milvus_server, settings: Settings, embedder, tmp_path: Path):
+    """The chat's service on a Milvus server: the bundled corpus on first start, an upload answered
+    and cited, then removed."""
+    from ui.app import ChatService
+
+    s = dataclasses.replace(settings, index_dir=tmp_path / "index", store="milvus", milvus_uri=milvus_server,
+                            milvus_collection="chat")
+    service = ChatService(s, progress=False, embedder=embedder)
+    assert [d[0] for d in service.documents()] == ["etdz-reform-2025-05-27"]
+    f = tmp_path / "port.md"
+    f.write_text("# 港口\n\n2024年青岛港冷藏集装箱吞吐量为770万标箱。\n", encoding="utf-8")
+    assert "1 added" in service.add_file(str(f), "port.md")
+    answer = list(service.stream("2024年青岛港冷藏集装箱吞吐量是多少？", [], "extractive", 5))[-1]
+    assert answer.citations[0].doc_id == "port" and "770万" in answer.answer
+    service.remove("port")
+    answer = list(service.stream("2024年青岛港冷藏集装箱吞吐量是多少？", [], "extractive", 5))[-1]
+    assert all(c.doc_id != "port" for c in answer.citations)
+    assert open_store(s).open(embedder.identity).count() == 6
