@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -64,8 +65,7 @@ def index_documents(docs: list[Document], settings: Settings, embedder: Embedder
     local Ray instance) the chunks are embedded on Ray (``ray_embed``) instead of in this process.
     """
     report = IndexReport()
-    vs = open_store(settings)
-    with vs.lock():
+    with contextlib.closing(open_store(settings)) as vs, vs.lock():
         current = None if rebuild or not vs.exists() else vs.open(model_identity(settings))
         manifest = current.manifest if current is not None else None
         known = dict(manifest.documents) if manifest else {}
@@ -176,8 +176,7 @@ def _discard_partial_builds(index_dir: Path, keep: str = "") -> None:
 def remove_documents(doc_ids: list[str], settings: Settings) -> IndexReport:
     """Remove documents by id. Unknown ids are an error and nothing is changed."""
     report = IndexReport()
-    vs = open_store(settings)
-    with vs.lock():
+    with contextlib.closing(open_store(settings)) as vs, vs.lock():
         data = vs.open(model_identity(settings))
         unknown = [d for d in doc_ids if d not in data.manifest.documents]
         if unknown:
@@ -199,10 +198,12 @@ def default_documents(settings: Settings) -> list[Document]:
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> None:
     """Build the index from the bundled corpus when none exists yet (first run)."""
-    vs = open_store(settings)
-    if not vs.exists():
+    with contextlib.closing(open_store(settings)) as vs:
+        missing = not vs.exists()
+        location = vs.location
+    if missing:
         if progress:
-            print(f"no index in {vs.location}: building it from the bundled corpus", file=sys.stderr)
+            print(f"no index in {location}: building it from the bundled corpus", file=sys.stderr)
         index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)
 
 
@@ -247,8 +248,8 @@ def _previous_documents(settings: Settings) -> tuple[dict[str, str] | None, str]
     index_dir = settings.index_dir
     if settings.store != "faiss":
         try:
-            vs = open_store(settings)
-            documents = vs.read_manifest().documents if vs.exists() else {}
+            with contextlib.closing(open_store(settings)) as vs:
+                documents = vs.read_manifest().documents if vs.exists() else {}
             return {str(k): str(v.get("path") or "") for k, v in documents.items()}, ""
         except IndexError_ as e:
             return None, e.problem

@@ -365,6 +365,10 @@ class MilvusStore:
         """Remove the chunks of ``doc_ids``; returns the chunk count left."""
         return self.upsert(manifest, [], np.zeros((0, manifest.dimension), np.float32), current, replace=doc_ids)
 
+    def close(self) -> None:
+        """Close this store's connection (other clients of the same Milvus, Lite included, keep theirs)."""
+        self.client.close()
+
     def drop(self) -> None:
         """Remove the index (its alias and collection)."""
         live = self._live()

@@ -55,6 +55,7 @@ class VectorStore(Protocol):
     def upsert(self, manifest: Manifest, chunks: Sequence[Chunk], vectors: np.ndarray,
                current: Searchable | None, replace: Collection[str] = (), progress: bool = False) -> int: ...
     def delete(self, doc_ids: Collection[str], manifest: Manifest, current: Searchable) -> int: ...
+    def close(self) -> None: ...
 
 
 class FaissStore:
@@ -101,6 +102,9 @@ class FaissStore:
     def delete(self, doc_ids: Collection[str], manifest: Manifest, current: Searchable) -> int:
         """Remove the chunks of ``doc_ids``; returns the chunk count left."""
         return self.upsert(manifest, [], np.zeros((0, manifest.dimension), np.float32), current, replace=doc_ids)
+
+    def close(self) -> None:
+        """Nothing to release: files are opened per generation."""
 
 
 def open_store(settings: Settings) -> VectorStore:

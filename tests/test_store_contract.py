@@ -4,6 +4,7 @@ real embedding model, so "finds" means what a search would find for a user."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -41,33 +42,40 @@ ZH_DOC = """# 滨江新区2024年发展报告
 """
 
 
-@pytest.fixture(scope="module")
-def milvus_server(tmp_path_factory: pytest.TempPathFactory):
-    """A Milvus Lite gRPC server on a free loopback port; its URI."""
+@contextlib.contextmanager
+def lite_server(data: Path):
+    """A Milvus Lite gRPC server on a free loopback port, stopped by its process id; its URI."""
     port = free_port()
-    data = tmp_path_factory.mktemp("milvus-server")
     log = open(data / "server.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data / "db"),
-                             "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the Milvus Lite server exited: {(data / 'server.log').read_text()[-2000:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the Milvus Lite server did not open its port in 60 s")
-    yield f"http://127.0.0.1:{port}"
-    os.kill(proc.pid, signal.SIGTERM)
+                             "--host", "127.0.0.1", "--port", str(port), "--max-workers", "32"],
+                            stdout=log, stderr=subprocess.STDOUT)
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"the Milvus Lite server exited: {(data / 'server.log').read_text()[-2000:]}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the Milvus Lite server did not open its port in 60 s")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory):
+    with lite_server(tmp_path_factory.mktemp("milvus-server")) as uri:
+        yield uri
 
 
 @pytest.fixture(scope="module")
@@ -289,13 +297,18 @@ def test_retrieval_on_milvus_within_a_point_of_faiss(settings: Settings, embedde
     assert np.isfinite(figures["milvus-rrf"]["hit@1"]) and figures["bm25-agreement"]["top1"] >= 0.8
 
 
-def test_the_chat_service_runs_on_milvus(milvus_server, settings: Settings, embedder, tmp_path: Path):
-    """The chat's service on a Milvus server: the bundled corpus on first start, an upload answered
-    and cited, then removed."""
+def test_the_chat_service_runs_on_milvus(settings: Settings, embedder, tmp_path: Path):
+    """The chat's service on a Milvus server of its own: the bundled corpus on first start, an upload
+    answered and cited, then removed."""
     from ui.app import ChatService
 
-    s = dataclasses.replace(settings, index_dir=tmp_path / "index", store="milvus", milvus_uri=milvus_server,
-                            milvus_collection="chat")
+    (tmp_path / "server").mkdir()
+    with lite_server(tmp_path / "server") as uri:
+        _chat_on(dataclasses.replace(settings, index_dir=tmp_path / "index", store="milvus", milvus_uri=uri,
+                                     milvus_collection="chat"), embedder, tmp_path, ChatService)
+
+
+def _chat_on(s: Settings, embedder, tmp_path: Path, ChatService) -> None:
     service = ChatService(s, progress=False, embedder=embedder)
     assert [d[0] for d in service.documents()] == ["etdz-reform-2025-05-27"]
     f = tmp_path / "port.md"
