@@ -107,11 +107,20 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
 
+def ray_and_paths(paths: list[Path], ray: str | None) -> tuple[list[Path], str | None]:
+    """``--ray`` takes an optional address, so in `rag index --ray docs/` argparse reads the path as
+    the address: a value that exists on disk is a path, and Ray starts locally."""
+    if ray and Path(ray).exists():
+        return [*paths, Path(ray)], ""
+    return paths, ray
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     from .documents import load_documents
     from .indexer import default_documents, index_documents, rebuild_sources
 
     settings = _settings(args)
+    args.paths, args.ray = ray_and_paths(args.paths, args.ray)
     if args.paths:
         docs = load_documents(args.paths, settings.max_file_bytes, settings.max_pages)
     elif args.rebuild:

@@ -42,3 +42,14 @@ def test_rag_index_on_ray_gives_the_vectors_of_one_process(tmp_path: Path, embed
     one_process = embedder.embed_documents(texts, progress=False)
     cosines = np.sum(one_process * np.asarray(data.vectors), axis=1)
     assert cosines.min() >= 0.999, f"{int((cosines < 0.999).sum())} vectors differ (min cosine {cosines.min():.4f})"
+
+
+def test_an_existing_path_after_ray_is_a_path_not_an_address(tmp_path: Path):
+    from rag.cli import build_parser, ray_and_paths
+
+    args = build_parser().parse_args(["index", "--ray", str(tmp_path)])
+    assert ray_and_paths(args.paths, args.ray) == ([tmp_path], "")
+    args = build_parser().parse_args(["index", str(tmp_path), "--ray", "ray://head:10001"])
+    assert ray_and_paths(args.paths, args.ray) == ([tmp_path], "ray://head:10001")
+    args = build_parser().parse_args(["index", str(tmp_path)])
+    assert ray_and_paths(args.paths, args.ray) == ([tmp_path], None)
