@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     s.add_argument("--json", action="store_true", help="JSON output")
     s.add_argument("--batch", type=Path, help='JSONL file of {"id", "question"} lines ("-" = stdin)')
+    s.add_argument("--doc", action="append", default=[], metavar="DOC_ID",
+                   help="search only this document (repeatable; ids from `rag docs`)")
+    s.add_argument("--lang", choices=("zh", "en"), help="search only chunks in this language")
 
     s = sub.add_parser("ask", help="answer a question with citations; no question opens an interactive prompt")
     s.add_argument("question", nargs="?")
@@ -233,6 +236,7 @@ def _print_hits(result: Any) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .factory import open_retriever
+    from .records import Where
     from .retrieval import clean_question
 
     settings = _settings(args)
@@ -243,14 +247,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.query is not None:  # reject a bad question before spending seconds on loading the model
         clean_question(args.query, settings.max_question_chars)
     retriever = open_retriever(settings, progress=not args.quiet)
+    where = Where(doc_ids=tuple(args.doc), lang=args.lang or "")
+    unknown = [d for d in where.doc_ids if d not in retriever.index.manifest.documents]
+    if unknown:
+        raise InputError(f"no document with id {', '.join(map(repr, unknown))} in the index", "see `rag docs` for the ids")
     if args.batch:
-        return run_batch(args.batch, lambda r: retriever.search(r["question"], args.k, args.mode, id=r.get("id")).to_dict())
+        return run_batch(args.batch, lambda r: retriever.search(r["question"], args.k, args.mode, id=r.get("id"),
+                                                                where=where).to_dict())
     if args.query is not None:
-        result = retriever.search(args.query, args.k, args.mode)
+        result = retriever.search(args.query, args.k, args.mode, where=where)
         _print_json(result.to_dict()) if args.json else _print_hits(result)
         return 0
     return _repl(lambda q: (lambda r: _print_json(r.to_dict()) if args.json else _print_hits(r))(
-        retriever.search(q, args.k, args.mode)))
+        retriever.search(q, args.k, args.mode, where=where)))
 
 
 def _repl(handle: Callable[[str], None]) -> int:

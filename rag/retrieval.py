@@ -12,7 +12,7 @@ from .embedding import Embedder
 from .errors import InputError
 from .fusion import rrf_fuse
 from .language import detect_language, other_language
-from .records import Language, RetrieverHit, SearchHit, SearchResult
+from .records import Language, RetrieverHit, SearchHit, SearchResult, Where
 from .rendering import RenderedLexical, RenderingStore
 from .vectorstore import Searchable
 
@@ -79,20 +79,28 @@ class Retriever:
 
         self._langs = index.chunks.langs
 
-    def dense(self, qv: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def dense(self, qv: np.ndarray, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (position, cosine) for a query vector."""
-        return self.index.dense_search(qv, k)
+        return self.index.dense_search(qv, k, where)
 
     def similarities(self, qv: np.ndarray, positions: list[int]) -> dict[int, float]:
         """Exact cosine of the query to given chunks (for gating BM25 hits outside the dense top k)."""
         return self.index.similarities(qv, positions)
 
-    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
+    def lexical(self, query: str, k: int, where: Where | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (position, BM25 score)."""
-        return self.index.bm25_search(query, k)
+        return self.index.bm25_search(query, k, where)
 
-    def search(self, question: str, k: int | None = None, mode: str = "hybrid", id: object = None) -> SearchResult:
-        """Retrieve the top ``k`` chunks. ``mode`` is ``hybrid``, ``dense`` or ``bm25``."""
+    def _allowed(self, pos: int, where: Where | None) -> bool:
+        if not where:
+            return True
+        chunk = self.index.chunks[pos]
+        return (not where.doc_ids or chunk.doc_id in where.doc_ids) and (not where.lang or chunk.lang == where.lang)
+
+    def search(self, question: str, k: int | None = None, mode: str = "hybrid", id: object = None,
+               where: Where | None = None) -> SearchResult:
+        """Retrieve the top ``k`` chunks. ``mode`` is ``hybrid``, ``dense`` or ``bm25``; ``where``
+        keeps only chunks of some documents and/or one language."""
         k = k or self.settings.top_k
         if k < 1:
             raise InputError(f"-k must be at least 1, not {k}", "pass a positive number of results")
@@ -109,12 +117,13 @@ class Retriever:
             qv = self.embedder.embed_queries([query])[0]
             timings["embed_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            rankings["dense"] = self.dense(qv, n)
+            rankings["dense"] = self.dense(qv, n, where)
             timings["dense_ms"] = (time.perf_counter() - t) * 1000
         if mode in ("hybrid", "bm25"):
             t = time.perf_counter()
-            rankings["bm25"] = self.lexical(query, n)
+            rankings["bm25"] = self.lexical(query, n, where)
             rendered = self._rendered.search(query, n) if self._rendered is not None else []
+            rendered = [(p, sc) for p, sc in rendered if self._allowed(p, where)]
             if rendered:
                 rankings["bm25-rendered"] = rendered
             timings["bm25_ms"] = (time.perf_counter() - t) * 1000

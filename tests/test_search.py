@@ -96,3 +96,14 @@ def test_cli_index_docs_remove(fresh_settings, tmp_path):
     assert "etdz-reform-2025-05-27" in out.stdout and "1 documents, 6 chunks" in out.stdout
     out = run_cli("--index-dir", idx, "remove", "etdz-reform-2025-05-27")
     assert out.returncode == 0 and "1 removed" in out.stdout
+
+
+def test_search_filters_by_language_and_document(retriever):
+    from rag.records import Where
+
+    zh = retriever.search("经开区改革 foreign investment", k=5, where=Where(lang="zh"))
+    assert zh.hits and all(h.chunk.lang == "zh" for h in zh.hits)
+    en = retriever.search("经开区改革 foreign investment", k=5, where=Where(lang="en"))
+    assert len(en.hits) == 5 and all(h.chunk.lang == "en" for h in en.hits)
+    none = retriever.search("foreign investment", k=5, where=Where(doc_ids=("no-such-doc",)))
+    assert none.hits == []
