@@ -192,3 +192,7 @@ class Where:
 
     def __bool__(self) -> bool:
         return bool(self.doc_ids or self.lang)
+
+    def admits(self, doc_id: str, lang: str) -> bool:
+        """True when a chunk of document ``doc_id`` in language ``lang`` passes this filter."""
+        return (not self.doc_ids or doc_id in self.doc_ids) and (not self.lang or lang == self.lang)

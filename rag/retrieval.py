@@ -12,7 +12,7 @@ from .embedding import Embedder
 from .errors import InputError
 from .fusion import rrf_fuse
 from .language import detect_language, other_language
-from .records import Language, RetrieverHit, SearchHit, SearchResult, Where
+from .records import Language, SearchHit, SearchResult, Where
 from .rendering import RenderedLexical, RenderingStore
 from .vectorstore import Searchable
 
@@ -91,12 +91,6 @@ class Retriever:
         """Top ``k`` (position, BM25 score)."""
         return self.index.bm25_search(query, k, where)
 
-    def _allowed(self, pos: int, where: Where | None) -> bool:
-        if not where:
-            return True
-        chunk = self.index.chunks[pos]
-        return (not where.doc_ids or chunk.doc_id in where.doc_ids) and (not where.lang or chunk.lang == where.lang)
-
     def search(self, question: str, k: int | None = None, mode: str = "hybrid", id: object = None,
                where: Where | None = None) -> SearchResult:
         """Retrieve the top ``k`` chunks. ``mode`` is ``hybrid``, ``dense`` or ``bm25``; ``where``
@@ -123,7 +117,9 @@ class Retriever:
             t = time.perf_counter()
             rankings["bm25"] = self.lexical(query, n, where)
             rendered = self._rendered.search(query, n) if self._rendered is not None else []
-            rendered = [(p, sc) for p, sc in rendered if self._allowed(p, where)]
+            if where:  # the renderings' BM25 has no filter of its own
+                rendered = [(p, sc) for p, sc in rendered
+                            if where.admits(self.index.chunks[p].doc_id, self.index.chunks[p].lang)]
             if rendered:
                 rankings["bm25-rendered"] = rendered
             timings["bm25_ms"] = (time.perf_counter() - t) * 1000
