@@ -380,7 +380,7 @@ def run_ask(base: Settings, work: Path, xquad_dir: Path, runs: int, llm: bool) -
                        ("en", "English questions")):
         if first[key]:
             figures.append(figure(f"local model: first token, {key}", "ms", first[key],
-                                  f"{label}; incl. retrieval and the YES/NO check (p50 {np.median(check):.0f} ms)"))
+                                  f"{label}; incl. retrieval and the decision to answer (p50 {np.median(check):.0f} ms)"))
             figures.append(figure(f"local model: answer total, {key}", "ms", total[key], f"{label}; incl. guards"))
     if rate:
         figures.append(figure("local model: decoding", "tokens/s", rate, "streamed pieces after the first"))

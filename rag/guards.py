@@ -4,7 +4,7 @@ its evidence and reporting a ``Finding``. The pipeline runs them as two lists:
 ``CHECKS`` (a problem sends the answer back to the model once, then to the extractive fallback)
 * refusal: the model said it cannot answer;
 * figures: every number must equal a number of the sources after unit normalisation (272亿 = 27.2 billion);
-* names: a 《title》 must appear in the sources;
+* names: a 《title》 or a Chinese person's name must appear in the sources;
 * language: the answer must read in the question's language, quotes included;
 
 ``FIXERS`` (applied in order to an answer that passed)
@@ -90,14 +90,18 @@ class FigureCheck:
 
 
 class NameCheck:
-    """A publication or document named in 《》 must appear in the sources."""
+    """A publication or document named in 《》, and a person's name in a Chinese answer, must
+    appear in the sources (or the question)."""
 
     name = "names"
 
     def run(self, text: str, ctx: Context) -> Finding:
-        names = unsupported_titles(text, ctx.evidence)
-        return Finding(self.name, "names", notes=[f"titles not in the sources: {', '.join(names)}"]) if names \
-            else Finding(self.name)
+        notes = []
+        if titles := unsupported_titles(text, ctx.evidence):
+            notes.append(f"titles not in the sources: {', '.join(titles)}")
+        if people := unsupported_people(text, ctx.evidence, ctx.question):
+            notes.append(f"names not in the sources: {', '.join(people)}")
+        return Finding(self.name, "names", notes=notes) if notes else Finding(self.name)
 
 
 class LanguageCheck:
@@ -175,9 +179,10 @@ class Verdict:
     fired: list[str] = field(default_factory=list)  # the guards that found something
 
 
-def check(text: str, language: str, evidence: list[Evidence], checks: tuple[Guard, ...] = CHECKS) -> Verdict:
+def check(text: str, language: str, evidence: list[Evidence], checks: tuple[Guard, ...] = CHECKS,
+          question: str = "") -> Verdict:
     """Run ``checks`` (cheap, no model) on a generated answer; a refusal ends the run."""
-    v, ctx = Verdict(), Context(language, evidence)
+    v, ctx = Verdict(), Context(language, evidence, question=question)
     for guard in checks:
         f = guard.run(text, ctx)
         if f.problem == "refused":
@@ -210,6 +215,26 @@ def unsupported_titles(text: str, evidence: list[Evidence]) -> list[str]:
     model once credited the bundled article to 《中国日报》 (the source is Zheng Quan Ri Bao)."""
     known = " ".join(f"{e.statement.text} {e.chunk.title} {e.chunk.source}" for e in evidence)
     return [name for name in _TITLE_MARKS.findall(text) if name not in known]
+
+
+def unsupported_people(text: str, evidence: list[Evidence], question: str = "") -> list[str]:
+    """Chinese person names (jieba's ``nr`` tags, 2–4 characters) in ``text`` that neither a source
+    (statement, original, title, publisher) nor the question contains: asked who the current
+    minister is, the 1.5B model named one from its training data and cited the source that only
+    mentions the ministry."""
+    if not re.search(r"[\u4e00-\u9fff]", text):
+        return []
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    known = question + " ".join(f"{e.statement.text} {e.original.text if e.original else ''} {e.rendering} "
+                                f"{e.chunk.title} {e.chunk.source}" for e in evidence)
+    names = (w for w, tag in jieba.posseg.lcut(_MARKERS.sub("", text)) if tag.startswith("nr")
+             and re.fullmatch(r"[\u4e00-\u9fff]{2,4}", w))
+    return [w for w in dict.fromkeys(names) if w not in known]
 
 
 #: A Chinese answer may keep acronyms (GDP, RMB) and quoted names; any other English word is untranslated text.

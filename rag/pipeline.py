@@ -119,6 +119,9 @@ class Turn:
     timings: dict[str, float] = field(default_factory=dict)
     #: What the steps did, in order (the answer's notes: the eval and the UI's diagnostics show them).
     notes: list[str] = field(default_factory=list)
+    #: False once ``decide`` has taken the decision to answer from the model's own probability of
+    #: refusing: the answer is then written without NOT_FOUND.
+    may_refuse: bool = True
 
 
 class Pipeline:
@@ -192,7 +195,7 @@ class Pipeline:
         answerer = self.composer(turn)
         pieces: list[str] = []
         tg = time.perf_counter()
-        for piece in answerer.generate(question, turn.language, turn.evidence, history):
+        for piece in self._generate(answerer, turn):
             if not pieces:
                 turn.timings["first_token_ms"] = (time.perf_counter() - turn.started) * 1000
             pieces.append(piece)
@@ -225,13 +228,25 @@ class Pipeline:
 
     def decide(self, turn: "Turn") -> str:
         """Why the documents cannot answer, or ``""``: no or weak evidence, a year no evidence
-        mentions, or the answerer's own YES/NO judgement."""
+        mentions, or the model's own judgement: the local model's probability of answering
+        NOT_FOUND above ``Settings.llm_refuse_above`` (below it, the answer may not refuse), an
+        endpoint's YES/NO check."""
         reason = self.refusal_reason(turn.question, turn.evidence)
+        if reason:
+            return reason
+        t0 = time.perf_counter()
+        probability = getattr(self.answerer, "refusal_probability", None)
         check = getattr(self.answerer, "answerable", None)
-        if not reason and check is not None:
-            t0 = time.perf_counter()
-            if not check(turn.question, turn.language, turn.evidence, turn.history):
-                reason = "the model found no source stating the asked-for fact"
+        p = probability(turn.question, turn.language, turn.evidence, turn.history) if probability else None
+        if p is not None:
+            turn.notes.append(f"NOT_FOUND probability {p:.3f}")
+            if p > self.settings.llm_refuse_above:
+                reason = f"the model's NOT_FOUND probability {p:.2f} > {self.settings.llm_refuse_above}"
+            else:
+                turn.may_refuse = False
+        elif check is not None and not check(turn.question, turn.language, turn.evidence, turn.history):
+            reason = "the model found no source stating the asked-for fact"
+        if p is not None or check is not None:
             turn.timings["check_ms"] = (time.perf_counter() - t0) * 1000
         return reason
 
@@ -251,7 +266,7 @@ class Pipeline:
 
     def verify(self, turn: "Turn", text: str) -> guards.Verdict:
         """Run the guards' checks (refusal, figures, names, language) on a generated answer."""
-        verdict = guards.check(text, turn.language.dominant, turn.evidence)
+        verdict = guards.check(text, turn.language.dominant, turn.evidence, question=turn.question)
         turn.notes += verdict.details
         return verdict
 
@@ -263,8 +278,9 @@ class Pipeline:
         judges a close one likelier to answer. Returns ``""`` for a refusal."""
         question, language, evidence, history = turn.question, turn.language, turn.evidence, turn.history
         if verdict.refused:
-            # The YES/NO check said the sources answer, the answer says they don't: with very strong
-            # evidence quote it (see Settings.conflict_answer_above), otherwise refuse.
+            # The decision was to answer, the answer says the sources don't (an endpoint after its
+            # YES/NO check, or a refusal in other words): with very strong evidence quote it (see
+            # Settings.conflict_answer_above), otherwise refuse.
             if evidence and evidence[0].similarity >= self.settings.conflict_answer_above:
                 turn.notes.append("model said NOT_FOUND against strong evidence: extractive answer")
                 return self._fallback_text(turn)
@@ -272,8 +288,10 @@ class Pipeline:
             return ""
         if verdict.problems:
             hints = [RETRY_NOTE[p][language.dominant] for p in verdict.problems]
-            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
-            second = guards.check(retry, language.dominant, evidence)
+            # The second attempt may refuse: a made-up name or figure in a first attempt that was
+            # not allowed to refuse often means the sources do not hold the answer.
+            retry = "".join(self._generate(self.answerer, turn, notes=hints, may_refuse=True))
+            second = guards.check(retry, language.dominant, evidence, question=question)
             if second.refused:
                 turn.notes.append("regenerated; model then said the sources do not answer")
                 return ""
@@ -290,6 +308,15 @@ class Pipeline:
                               f"judged more likely to state the answer: extractive answer")
             return self._fallback_text(turn)
         return text
+
+    @staticmethod
+    def _generate(answerer: Answerer, turn: "Turn", notes: list[str] | None = None,
+                  may_refuse: bool | None = None) -> Iterator[str]:
+        """The answerer's text for the turn; ``may_refuse`` (default: the turn's) is passed only where
+        it rules something out."""
+        may_refuse = turn.may_refuse if may_refuse is None else may_refuse
+        extra = {} if may_refuse or isinstance(answerer, ExtractiveAnswerer) else {"may_refuse": False}
+        return answerer.generate(turn.question, turn.language, turn.evidence, turn.history, notes=notes, **extra)
 
     def finish(self, turn: "Turn", text: str, refused_because: str = "") -> Answer:
         """The final ``Answer``: markers resolved to numbered citations; no citation is a refusal."""

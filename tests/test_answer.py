@@ -205,3 +205,12 @@ def test_unknown_cross_lingual_mode_is_a_clear_error(retriever):
 
     with pytest.raises(InputError, match="RAG_CROSS_LINGUAL='bogus' is not quote or generate"):
         Pipeline(retriever, settings=dataclasses.replace(retriever.settings, cross_lingual="bogus"))
+
+
+def test_made_up_chinese_names_are_found_but_names_from_sources_or_question_are_not():
+    from rag.guards import unsupported_people
+
+    assert unsupported_people("现任商务部部长是王文涛[1]。", [], "现任商务部部长是谁？") == ["王文涛"]
+    assert unsupported_people("李强在会上讲了话[1]。", [], "李强说了什么？") == []
+    assert unsupported_people("The minister is Wang Wentao [1].", [], "") == []
+    assert unsupported_people("经开区有9.9万家外贸企业[1]。", [], "") == []

@@ -183,6 +183,34 @@ def test_local_model_refuses_what_the_corpus_cannot_answer(llm_pipeline, q, text
     assert a.refused and a.answer == text and not a.citations
 
 
+def test_the_answer_prompt_decides_and_then_answers_without_refusing(llm_pipeline):
+    from rag.language import detect_language
+
+    q = "工作方案要加强经开区里哪两种创新的融合？"  # NOT_FOUND was the 1.5B model's greedy first token
+    ev = [e.in_question_language() for e in evidence_for(llm_pipeline.retriever, q)]
+    p = llm_pipeline.answerer.refusal_probability(q, detect_language(q), ev)
+    assert 0.0 < p <= llm_pipeline.settings.llm_refuse_above
+    a = llm_pipeline.ask(q)
+    assert not a.refused and a.citations and "NOT_FOUND" not in a.answer, a
+    assert any(n.startswith("NOT_FOUND probability") for n in a.notes) and a.timings["check_ms"] > 0
+
+
+def test_a_refusal_probability_above_the_threshold_refuses(llm_pipeline):
+    import dataclasses
+
+    strict = Pipeline(llm_pipeline.retriever, llm_pipeline.answerer,
+                      dataclasses.replace(llm_pipeline.settings, llm_refuse_above=0.0))
+    a = strict.ask("Which ministry issued the work plan?")
+    assert a.refused and any("NOT_FOUND probability" in n and "> 0.0" in n for n in a.notes), a.notes
+
+
+def test_a_made_up_person_is_not_an_answer(llm_pipeline):
+    # Let through by the decision (0.23), the model named a minister from its training data and
+    # cited the statement that only names the ministry; the names check sends it back.
+    a = llm_pipeline.ask("现任商务部部长是谁？")
+    assert "王文涛" not in a.answer, a
+
+
 def test_a_part_naming_its_own_subject_is_checked_without_the_part_before(quoting_pipeline):
     # With "生态环境部将做什么？" and its answer as context, the YES/NO check said NO to
     # "市场监管总局将做什么？"; on its own, YES. (Quoting, so that the answer shows which
