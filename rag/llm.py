@@ -106,8 +106,9 @@ class LocalLLMAnswerer(ChatAnswerer):
         path = str(ensure_weights(source, settings.cache_dir, progress=progress)) if source else settings.llm_model
         try:
             # Two llama.cpp instances, so the answer prompt and the per-statement judgement
-            # (``support``) each keep their own prefix cached. Both map the same file: the page cache holds the weights once, though
-            # resident-memory figures count them twice; each adds ~0.7 GB of context and buffers.
+            # (``support``) each keep their own prefix cached. Both map the same file: the page
+            # cache holds the weights once, though resident-memory figures count them twice; each
+            # adds ~0.7 GB of context and buffers.
             self._llm = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
                               n_batch=256, seed=0, verbose=False)
             self._checker = Llama(model_path=path, n_ctx=settings.llm_context, n_threads=settings.threads,
@@ -120,7 +121,6 @@ class LocalLLMAnswerer(ChatAnswerer):
         self._yes_token, self._no_token = (self._checker.tokenize(w, add_bos=False)[0] for w in (b"YES", b"NO"))
         #: NOT_FOUND's first token: its probability as the answer's first token is the refusal signal.
         self._refusal_token = self._llm.tokenize(NOT_FOUND.encode(), add_bos=False)[0]
-        self.refuse_above = settings.llm_refuse_above
         self.max_tokens = settings.llm_max_tokens
         self.model = settings.llm_model  # a rendering's provenance
         # A llama.cpp context serves one generation at a time; the chat runs several sessions at once.

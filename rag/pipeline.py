@@ -290,7 +290,7 @@ class Pipeline:
             hints = [RETRY_NOTE[p][language.dominant] for p in verdict.problems]
             # The second attempt may refuse: a made-up name or figure in a first attempt that was
             # not allowed to refuse often means the sources do not hold the answer.
-            retry = "".join(self._generate(self.answerer, turn, notes=hints, may_refuse=True))
+            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
             second = guards.check(retry, language.dominant, evidence, question=question)
             if second.refused:
                 turn.notes.append("regenerated; model then said the sources do not answer")
@@ -310,13 +310,11 @@ class Pipeline:
         return text
 
     @staticmethod
-    def _generate(answerer: Answerer, turn: "Turn", notes: list[str] | None = None,
-                  may_refuse: bool | None = None) -> Iterator[str]:
-        """The answerer's text for the turn; ``may_refuse`` (default: the turn's) is passed only where
-        it rules something out."""
-        may_refuse = turn.may_refuse if may_refuse is None else may_refuse
-        extra = {} if may_refuse or isinstance(answerer, ExtractiveAnswerer) else {"may_refuse": False}
-        return answerer.generate(turn.question, turn.language, turn.evidence, turn.history, notes=notes, **extra)
+    def _generate(answerer: Answerer, turn: "Turn") -> Iterator[str]:
+        """The answerer's first text for the turn; ``may_refuse=False`` is passed only where
+        ``decide`` ruled refusing out (the extractive answerer never refuses in text)."""
+        extra = {} if turn.may_refuse or isinstance(answerer, ExtractiveAnswerer) else {"may_refuse": False}
+        return answerer.generate(turn.question, turn.language, turn.evidence, turn.history, **extra)
 
     def finish(self, turn: "Turn", text: str, refused_because: str = "") -> Answer:
         """The final ``Answer``: markers resolved to numbered citations; no citation is a refusal."""
