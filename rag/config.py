@@ -99,9 +99,11 @@ class Settings:
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     #: The local model refuses when the probability that its answer begins with NOT_FOUND is above
     #: this; below it, the answer is written with NOT_FOUND ruled out. Calibrated on the gold set's
-    #: tune split: the lowest value at which none of its answerable question parts was refused
-    #: (0.25 refused 2 of 69; 0.30 refused 4 of the 8 unanswerable parts no other rule refused).
-    llm_refuse_above: float = 0.30
+    #: tune split (prompt with the language cue and the yes-or-no example): the value with the fewest
+    #: wrong decisions over its question parts. At 0.35 one of 76 answerable parts is refused (a
+    #: yes-or-no question at 0.62) and 6 of the 9 unanswerable parts no other rule refused; at 0.30
+    #: two more answerable yes-or-no parts (0.334, 0.346) are refused and no more unanswerable ones.
+    llm_refuse_above: float = 0.35
     llm_context: int = 2048
     llm_max_tokens: int = 160
     #: OpenAI-compatible endpoint for the http answerer, e.g. http://127.0.0.1:8000/v1

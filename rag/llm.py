@@ -9,6 +9,7 @@ evaluated prompt. An endpoint, which returns no logits here, is asked a separate
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 from typing import Any, Iterator
@@ -23,6 +24,7 @@ from .weights import ensure_weights, resolve_source
 STOP = ["\n\n", "\nQuestion:", "\nSources:", "Example "]
 
 History = list[tuple[str, str]]
+_ANSWER_LABEL = re.compile(r"^Answer(?: in (?:English|Simplified Chinese))?:\s*")
 
 
 class ChatAnswerer:
@@ -69,7 +71,7 @@ class ChatAnswerer:
     def _answer_messages(self, question: str, language: Language, evidence: list[Evidence],
                          history: History | None = None, notes: list[str] | None = None) -> list[dict[str, str]]:
         messages = self._messages(question, language, evidence, history, notes)
-        messages[-1]["content"] += "\n" + ANSWER_PROMPT
+        messages[-1]["content"] += "\n" + ANSWER_PROMPT["zh" if language.dominant == "zh" else "en"]
         return messages
 
     def generate(self, question: str, language: Language, evidence: list[Evidence],
@@ -81,10 +83,8 @@ class ChatAnswerer:
         messages = self._answer_messages(question, language, evidence, history, notes)
         started = False
         for piece in self._chat(messages, self.max_tokens, ban_refusal=not may_refuse):
-            if not started:  # the model sometimes echoes the examples' "Answer:" label
-                piece = piece.lstrip()
-                if piece.startswith("Answer:"):
-                    piece = piece[len("Answer:"):].lstrip()
+            if not started:  # the model sometimes echoes an "Answer …:" label
+                piece = _ANSWER_LABEL.sub("", piece.lstrip(), count=1)
                 if not piece:
                     continue
                 started = True

@@ -72,6 +72,8 @@ class Rendering:
     attempts: int = 1
     seconds: float = 0.0
     created: str = ""
+    #: The ``RENDERING_METHOD`` that made it (lines written before the field existed read as 1).
+    method: int = 1
 
     @property
     def key(self) -> str:
@@ -84,6 +86,12 @@ class Rendering:
     def from_dict(cls, d: dict[str, object]) -> "Rendering":
         d = {k: v for k, v in d.items() if k != "key"}
         return cls(**d)  # type: ignore[arg-type]
+
+
+#: Raised when the way of rendering improves: a statement that failed under an older method is
+#: tried again (a passed rendering is kept). 2: a clause that lost a figure of its closing place
+#: phrase is retried with the phrase first.
+RENDERING_METHOD = 2
 
 
 def rendering_key(source: str, lang: str) -> str:
@@ -200,6 +208,12 @@ class RenderingStore:
         with self._lock:
             return self._items.get(rendering_key(source, lang))
 
+    def settled(self, source: str, lang: str) -> Rendering | None:
+        """The rendering to keep using: a passed one, or one that failed under the current method;
+        ``None`` when the statement is still to be rendered."""
+        r = self.get(source, lang)
+        return r if r is not None and (r.passed or r.method >= RENDERING_METHOD) else None
+
     def verified(self, source: str, lang: str) -> str:
         """The verified rendering's text, or ``""``."""
         r = self.get(source, lang)
@@ -248,11 +262,11 @@ class Renderer:
 
     def render(self, job: Job) -> Rendering:
         """The cached rendering of ``job``, or a new one (checked, retried once, stored)."""
-        cached = self.store.get(job.source, job.lang)
+        cached = self.store.settled(job.source, job.lang)
         if cached is not None:
             return cached
         with self._lock:
-            cached = self.store.get(job.source, job.lang)
+            cached = self.store.settled(job.source, job.lang)
             if cached is not None:
                 return cached
             t0 = time.perf_counter()
@@ -274,7 +288,8 @@ class Renderer:
                 attempts = 2
             r = Rendering(source=job.source, lang=job.lang, text=text, passed=passed(checks),
                           model=getattr(self.translator, "model", "") or self.translator.name, checks=checks, attempts=attempts,
-                          seconds=round(time.perf_counter() - t0, 2), created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+                          seconds=round(time.perf_counter() - t0, 2), created=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                          method=RENDERING_METHOD)
             self.store.add(r)
             return r
 
@@ -285,15 +300,19 @@ class Renderer:
         """One clause rendered, and rendered again once if it fails the checks that need no
         embedding (language, untranslated words, names, figures)."""
         text = self._attempt(clause, lang, [])
-        problems = [f"{k}: {v}" for k, v in check_rendering(clause, text, lang, None, 0.0).items()
-                    if v != "ok" and k != "similarity"]
-        return self._attempt(clause, lang, [], problems) if problems else text
+        checks = check_rendering(clause, text, lang, None, 0.0)
+        problems = [f"{k}: {v}" for k, v in checks.items() if v != "ok" and k != "similarity"]
+        if not problems:
+            return text
+        if lang == "zh" and checks.get("figures", "ok") != "ok":
+            clause = front_place_phrase(clause)
+        return self._attempt(clause, lang, [], problems)
 
     def render_all(self, jobs: Iterable[Job], progress: bool = True) -> "RenderReport":
         """Render every job not yet in the cache, with a progress bar; returns what was done."""
         from tqdm import tqdm
 
-        todo = [j for j in dict.fromkeys(jobs) if self.store.get(j.source, j.lang) is None]
+        todo = [j for j in dict.fromkeys(jobs) if self.store.settled(j.source, j.lang) is None]
         report = RenderReport()
         for job in tqdm(todo, desc="rendering statements", unit="stmt", disable=not progress or not todo,
                         file=sys.stderr):
@@ -375,6 +394,22 @@ def join_clauses(pieces: list[str], lang: str) -> str:
     """Rendered clauses joined into one sentence (inner full stops dropped)."""
     sep = "，" if lang == "zh" else ", "
     return sep.join(p.rstrip("。.，, ") if i < len(pieces) - 1 else p for i, p in enumerate(pieces))
+
+
+_PLACE_PHRASE = re.compile(r"^(?P<main>.+\S)\s+(?P<place>(?:in|across|among|throughout|at) (?:the |all |its |their )?"
+                          r"[^,;]*\d[^,;]*)$")
+
+
+def front_place_phrase(clause: str) -> str:
+    """An English clause with its closing place phrase moved to the front ("There are 6万 firms in
+    the 232 zones" becomes "In the 232 zones, there are 6万 firms"), where Chinese puts it. Only a
+    phrase holding a figure moves: the 1.5B model dropped such a phrase from the end of a clause on
+    every greedy and sampled attempt, and kept it in each of four attempts once it came first."""
+    m = _PLACE_PHRASE.match(clause.strip())
+    if not m:
+        return clause
+    place, main = m["place"], m["main"]
+    return f"{place[0].upper()}{place[1:]}, {main[0].lower() if not main[:2].isupper() else main[0]}{main[1:]}"
 
 
 def split_clauses(text: str) -> list[str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from rag.figures import parse_figures, to_chinese
-from rag.rendering import (CHECKS, Job, Renderer, Rendering, RenderingStore, check_rendering, clean_output,
-                           passed, split_clauses, statement_jobs, with_target_figures)
+from rag.rendering import (CHECKS, RENDERING_METHOD, Job, Renderer, Rendering, RenderingStore, check_rendering, clean_output,
+                           front_place_phrase, passed, split_clauses, statement_jobs, with_target_figures)
 
 SOURCE = ("There are over 60,000 foreign-funded enterprises and 99,000 foreign trade enterprises in the 232 "
           "national-level development zones, with actual foreign investment of $27.2 billion in 2024")
@@ -77,6 +77,10 @@ def test_output_cleaning_and_clause_splitting():
     assert clean_output("Source: Zheng Quan Ri Bao") == "Source: Zheng Quan Ri Bao"  # one line is the translation
     assert split_clauses(SOURCE) == [SOURCE.split(", with")[0], "with" + SOURCE.split(", with")[1]]
     assert split_clauses("The zones grow.") == ["The zones grow."]
+    # Only a closing place phrase that holds a figure moves to the front.
+    assert front_place_phrase("Exports grew 8% in 2024") == "In 2024, exports grew 8%"
+    assert front_place_phrase("The ministry will act in the zones") == "The ministry will act in the zones"
+    assert front_place_phrase("GDP grew in all 30 provinces") == "In all 30 provinces, GDP grew"
 
 
 class Scripted:
@@ -100,13 +104,26 @@ def test_one_retry_then_no_rendering_and_the_outcome_is_cached(embedder, tmp_pat
     r = Renderer(t, embedder, store, FLOOR).render(Job(SOURCE, "zh"))
     assert not r.passed and r.attempts == 2 and "missing" in r.checks["figures"]
     # The retry renders the long statement clause by clause, each clause retried once with its problems.
+    # A clause that lost a figure of its closing place phrase is retried with that phrase first.
     clauses = split_clauses(with_target_figures(SOURCE, "zh"))
-    assert len(clauses) == 2 and [c for c, _ in t.calls[1:]] == [clauses[0], clauses[0], clauses[1], clauses[1]]
+    fronted = "In the 232 national-level development zones, there are over 6万 foreign-funded enterprises and 9.9万 foreign trade enterprises"
+    assert front_place_phrase(clauses[0]) == fronted
+    assert len(clauses) == 2 and [c for c, _ in t.calls[1:]] == [clauses[0], fronted, clauses[1],
+                                                                 "In 2024, with actual foreign investment of 272亿美元"]
     assert t.calls[0][1] is None and t.calls[2][1] and "figures" in t.calls[2][1][0]
     assert store.verified(SOURCE, "zh") == ""
     # Cached: a second request does not call the model; a new store reads the file again.
     assert Renderer(Scripted([]), embedder, store, FLOOR).render(Job(SOURCE, "zh")) == r
     assert RenderingStore(tmp_path).get(SOURCE, "zh") == r
+
+
+def test_a_statement_that_failed_under_an_older_method_is_rendered_again(embedder, tmp_path):
+    store = RenderingStore(tmp_path)
+    store.add(Rendering(SOURCE, "zh", "国家级经开区有6万多家外资企业。", False, "m", {"figures": "missing: 232"}, method=1))
+    store.add(Rendering("The zones grow.", "zh", "经开区", False, "m", {"figures": "ok"}, method=RENDERING_METHOD))
+    renderer = Renderer(Scripted([GOOD]), embedder, store, FLOOR)
+    assert renderer.render(Job(SOURCE, "zh")).passed and RenderingStore(tmp_path).verified(SOURCE, "zh") == GOOD
+    assert renderer.render_all([Job("The zones grow.", "zh")], progress=False).rendered == 0  # failed under this method: kept
 
 
 def test_the_cache_skips_a_torn_line_and_keeps_the_rest(embedder, tmp_path):
