@@ -30,7 +30,7 @@ from .answer import answer_language, cited_numbers, drop_repeated_sentences, joi
 from .embedding import Embedder
 from .evidence import Evidence
 from .figures import parse_figures, unsupported_figures
-from .language import language_neutral
+from .language import language_neutral, quiet_jieba
 from .prompts import NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
@@ -224,12 +224,7 @@ def unsupported_people(text: str, evidence: list[Evidence], question: str = "") 
     mentions the ministry."""
     if not re.search(r"[\u4e00-\u9fff]", text):
         return []
-    import logging
-
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
+    jieba = quiet_jieba()
     known = question + " ".join(f"{e.statement.text} {e.original.text if e.original else ''} {e.rendering} "
                                 f"{e.chunk.title} {e.chunk.source}" for e in evidence)
     names = (w for w, tag in jieba.posseg.lcut(_MARKERS.sub("", text)) if tag.startswith("nr")
@@ -239,7 +234,9 @@ def unsupported_people(text: str, evidence: list[Evidence], question: str = "") 
 
 #: A Chinese answer may keep acronyms (GDP, RMB) and quoted names; any other English word is untranslated text.
 MAX_ENGLISH_WORDS_IN_ZH = 0
-_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]+(?:[-'][A-Za-z]+)*")
+#: A whole word in lower or title case: a mixed-case name (HiGHS, iPhone) is a name, not English
+#: prose, and its "Hi" was once taken for a word left untranslated.
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]+(?:[-'][A-Za-z][a-z]*)*(?![A-Za-z])")
 
 
 def english_words(text: str) -> list[str]:

@@ -8,6 +8,7 @@ arbitrates Latin-script text that may not be English.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .records import Language
 
@@ -114,3 +115,15 @@ def detect_script_language(text: str) -> str:
         return detect(text)
     except LangDetectException:
         return ""
+
+
+def quiet_jieba() -> Any:
+    """The jieba module, imported on first use (it loads its dictionary then, ~1 s) with its
+    start-up messages turned off: they would land in the CLI's output and the chat's log."""
+    import logging
+
+    import jieba
+    import jieba.posseg  # noqa: F401  (used through the module by callers that tag words)
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba

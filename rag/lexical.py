@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .language import quiet_jieba
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,9 +22,7 @@ STOP_WORDS = _EN_STOP | _ZH_STOP
 
 def tokenize(text: str) -> list[str]:
     """Tokens for BM25: jieba search-mode words for Chinese runs, word tokens for the rest."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
+    jieba = quiet_jieba()
     tokens: list[str] = []
     for run in _TOKEN.findall(text.lower()):
         if _HAN.match(run):

@@ -38,6 +38,7 @@ from . import store
 from .config import Settings
 from .embedding import ModelIdentity
 from .errors import IndexError_
+from .language import quiet_jieba
 from .lexical import STOP_WORDS
 from .records import Chunk, Where
 from .store import Manifest
@@ -125,7 +126,6 @@ class _Langs:
 
 
 def _client(settings: Settings) -> tuple[Any, str]:
-    import jieba
     from pymilvus import MilvusClient
 
     # pymilvus logs every failed call with a traceback before raising; the errors reach the user
@@ -134,7 +134,7 @@ def _client(settings: Settings) -> tuple[Any, str]:
     # Milvus Lite's in-process server logs the calls it does not implement (AllocTimestamp, which
     # pymilvus's query iterator tries before it falls back) with a traceback.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-    jieba.setLogLevel(logging.WARNING)
+    quiet_jieba()
 
     uri = settings.milvus_uri or str(settings.index_dir / "milvus.db")
     if uri.endswith(".db"):

@@ -35,7 +35,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from .figures import parse_figures, same_figure
-from .language import other_language, reader_language
+from .language import other_language, quiet_jieba, reader_language
 
 FILE = "renderings.jsonl"
 #: Every check, in the order they run (the cheap ones first; similarity needs the embedder).
@@ -429,12 +429,7 @@ def document_terms(title: str, lang: str, limit: int = 8) -> tuple[str, ...]:
     if not title or reader_language(title) != lang:
         return ()
     if lang == "zh":
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        words = [w for w in jieba.lcut(title) if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+        words = [w for w in quiet_jieba().lcut(title) if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w)]
     else:
         words = re.findall(r"[A-Z][A-Za-z-]+(?: (?:of |and |the )?[A-Z][A-Za-z-]+)+", title)
     return tuple(dict.fromkeys(words))[:limit]

@@ -214,3 +214,11 @@ def test_made_up_chinese_names_are_found_but_names_from_sources_or_question_are_
     assert unsupported_people("李强在会上讲了话[1]。", [], "李强说了什么？") == []
     assert unsupported_people("The minister is Wang Wentao [1].", [], "") == []
     assert unsupported_people("经开区有9.9万家外贸企业[1]。", [], "") == []
+
+
+def test_english_words_left_in_a_chinese_answer_are_whole_lower_or_title_case_words():
+    from rag.guards import english_words
+
+    assert english_words("经开区的 development zones 有6万家企业[1]。") == ["development", "zones"]
+    assert english_words("模型用 HiGHS 求解，iPhone 和 GDP 不算[1]。") == []  # mixed-case names, acronyms
+    assert english_words("一个 well-known 的名字[1]。") == ["well-known"]
