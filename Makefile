@@ -14,7 +14,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
-.PHONY: install deps models run search test eval bench clean browser-deps scale-deps
+.PHONY: install deps models run search test eval bench clean browser-deps scale-deps ocr-deps
 
 install: deps models
 
@@ -56,7 +56,14 @@ $(VENV)/.scale-installed: $(VENV)/.deps-installed
 	$(PIP) install -q -e ".[scale]"
 	touch $@
 
-test: install browser-deps scale-deps
+# The OCR reader's tests read a scanned page: the ocr extra.
+ocr-deps: $(VENV)/.ocr-installed
+
+$(VENV)/.ocr-installed: $(VENV)/.deps-installed
+	$(PIP) install -q -e ".[ocr]"
+	touch $@
+
+test: install browser-deps scale-deps ocr-deps
 	$(PY) -m pytest -q -rsx -p no:cacheprovider $(PYTEST_ARGS)
 
 eval: install

@@ -68,6 +68,10 @@ class Settings:
     max_file_bytes: int = 20 * 1024 * 1024
     #: Pages (PDF), slides or sheets per file at most.
     max_pages: int = 2000
+    #: "on" reads a PDF's scanned pages (and pages whose fonts have no Unicode map) from their
+    #: images with rapidocr (the ``ocr`` extra; about 4 s a page on 2 cores); "off" names them in a
+    #: warning and leaves their image text out.
+    ocr: str = "off"
     answerer: str = "llm"
     #: How a generative answerer answers from a source in another language than the question that
     #: has no verified rendering: "generate" (the model writes the answer in the question's
@@ -141,7 +145,7 @@ class Settings:
 
 #: Settings that take one of a few words.
 CHOICES = {"render": ("auto", "eager", "lazy", "off"), "cross_lingual": ("quote", "generate"),
-           "store": ("faiss", "milvus")}
+           "store": ("faiss", "milvus"), "ocr": ("off", "on")}
 
 _NUMBERS = {"int": (int, "a whole number"), "float": (float, "a number")}
 

@@ -253,8 +253,10 @@ def parse_jsonl(text: str, path: str = "") -> list[Document]:
     return docs
 
 
-def load_file(path: Path, max_bytes: int = 20 * 1024 * 1024, max_pages: int = DEFAULT_MAX_PAGES) -> list[Document]:
-    """Read one file into documents; raise ``DocumentError`` with a one-line reason on bad input."""
+def load_file(path: Path, max_bytes: int = 20 * 1024 * 1024, max_pages: int = DEFAULT_MAX_PAGES,
+              ocr: bool = False) -> list[Document]:
+    """Read one file into documents; raise ``DocumentError`` with a one-line reason on bad input.
+    ``ocr`` reads a PDF's scanned pages by OCR (``RAG_OCR``)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(f"{path}: unsupported file type '{suffix or '(none)'}'",
@@ -263,7 +265,7 @@ def load_file(path: Path, max_bytes: int = 20 * 1024 * 1024, max_pages: int = DE
         from .readers import read_structured  # the format libraries load only when such a file comes
 
         # The id keeps the extension ("report.pdf"): a report often comes as .pdf and .docx side by side.
-        return [read_structured(path, read_bytes(path, max_bytes), slugify(path.name), max_bytes, max_pages)]
+        return [read_structured(path, read_bytes(path, max_bytes), slugify(path.name), max_bytes, max_pages, ocr=ocr)]
     text = read_text(path, max_bytes)
     if suffix == ".jsonl":
         return parse_jsonl(text, str(path))
@@ -282,13 +284,13 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def load_documents(paths: Iterable[Path], max_bytes: int = 20 * 1024 * 1024,
-                   max_pages: int = DEFAULT_MAX_PAGES) -> list[Document]:
+                   max_pages: int = DEFAULT_MAX_PAGES, ocr: bool = False) -> list[Document]:
     """Load every document under ``paths``. All files are parsed before anything is indexed, so one
     bad file stops the whole batch without touching the index."""
     docs: list[Document] = []
     ids: dict[str, str] = {}
     for f in iter_files(paths):
-        for d in load_file(f, max_bytes, max_pages):
+        for d in load_file(f, max_bytes, max_pages, ocr=ocr):
             if d.doc_id in ids:
                 raise DocumentError(f"{f}: document id '{d.doc_id}' is also used by {ids[d.doc_id]}",
                                     "rename one of the files (the id comes from the file name)")

@@ -71,6 +71,26 @@ def test_scanned_pdf_warns_and_keeps_only_its_text_layer():
     assert chunk.pages == (1,) and chunk.statements[0].page == 1 and chunk.file.endswith("chatchat-ocr-test.pdf")
 
 
+def test_scanned_pdf_page_is_read_by_ocr_when_asked():
+    pytest.importorskip("rapidocr")
+    doc = load_file(SAMPLES / "chatchat-ocr-test.pdf", ocr=True)[0]
+    text = " ".join(b.text for b in doc.blocks)
+    # The image's horizontal and vertical text boxes and its English line, beside the text layer.
+    for words in ("我是文字", "横向文本框", "竖向文本框", "English text"):
+        assert words in text, text
+    assert len(doc.warnings) == 1 and "read by OCR" in doc.warnings[0] and "page(s) 1" in doc.warnings[0]
+    (chunk,) = chunk_document(doc)
+    assert chunk.pages == (1,) and all(s.page == 1 for s in chunk.statements)
+
+
+def test_ocr_setting_takes_only_off_or_on(tmp_path):
+    from tests.conftest import run_cli
+
+    r = run_cli("--index-dir", str(tmp_path / "index"), "index", str(SAMPLES / "chatchat-ocr-test.pdf"),
+                env={"RAG_OCR": "yes"})
+    assert r.returncode != 0 and "RAG_OCR" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
 def test_word_paragraphs_and_tables_come_in_body_order():
     doc = load_file(SAMPLES / "chatchat-ocr-test.docx")[0]
     assert [b.kind for b in doc.blocks] == ["text", "table"]

@@ -76,8 +76,10 @@ def _check_package(path: Path, data: bytes, want: str, max_bytes: int) -> None:
                             f"the limit is {limit:,}", "leave the file out, or split it into smaller files")
 
 
-def read_structured(path: Path, data: bytes, doc_id: str, max_bytes: int, max_pages: int) -> Document:
-    """Read a PDF, Word, web page, slides or spreadsheet file into a ``Document`` of blocks."""
+def read_structured(path: Path, data: bytes, doc_id: str, max_bytes: int, max_pages: int,
+                    ocr: bool = False) -> Document:
+    """Read a PDF, Word, web page, slides or spreadsheet file into a ``Document`` of blocks; ``ocr``
+    reads a PDF's scanned pages from their images (``pdf.OcrReader``)."""
     from ..language import detect_language  # local import: language pulls in langdetect
 
     reader, kind, want = READERS[path.suffix.lower()]
@@ -91,12 +93,13 @@ def read_structured(path: Path, data: bytes, doc_id: str, max_bytes: int, max_pa
                             "rename it with the right extension, or export it again")
     if want.endswith("/"):
         _check_package(path, data, want, max_bytes)
-    extracted = reader(path, data, max_pages)
+    extracted = pdf.read(path, data, max_pages, ocr=ocr) if kind == "pdf" else reader(path, data, max_pages)
     blocks = [b for b in extracted.blocks if b.text.strip()]
     if not any(b.kind != "heading" for b in blocks):
         why = "; ".join(extracted.warnings) or "no text layer"
         raise DocumentError(f"{path}: no readable text ({why})",
-                            "run OCR on it first (e.g. ocrmypdf), or leave it out")
+                            "set RAG_OCR=on (with the ocr extra installed) or run OCR on it first, "
+                            "or leave it out")
     sample = " ".join(b.text for b in blocks)[:4000]
     return Document(doc_id=doc_id, title=extracted.title or path.stem, lang=detect_language(sample).dominant,
                     kind=kind, blocks=tuple(blocks), pages=extracted.pages, warnings=extracted.warnings,
