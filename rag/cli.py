@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--answers", type=int, default=50,
                    help="xquad only: questions answered per language, the same ones in both (default 50)")
     s.add_argument("--limit", type=int, default=0, help="questions (0 = all; xquad: per language, default 300)")
-    s.add_argument("--calibrate", action="store_true", help="print the refusal threshold that the tune split supports")
+    s.add_argument("--calibrate", action="store_true", help="print the refusal thresholds that the tune split supports (RAG_REFUSE_BELOW; with --answerer llm also RAG_LLM_REFUSE_ABOVE)")
     s.add_argument("--split", choices=("all", "tune", "test"), default="all",
                    help="gold questions to ask: tune (rules may be fitted to it), test (frozen) or all (default)")
     s.add_argument("--corpus", choices=("bundled", "distractors", "documents"), default="bundled",
@@ -134,22 +134,31 @@ def cmd_index(args: argparse.Namespace) -> int:
     for doc in docs:
         for line in doc.warnings:
             print(f"warning: {line}", file=sys.stderr)
-    report = index_documents(docs, settings, rebuild=args.rebuild, progress=not args.quiet, ray_address=args.ray)
+    render = not args.no_render and settings.render in ("auto", "eager")
+    # Rendering opens the index with the embedder (for the similarity check): load it once for both
+    # steps. Without rendering, indexing loads it only if there is something new to embed.
+    embedder = None
+    if render and args.ray is None:
+        from .embedding import Embedder
+
+        embedder = Embedder(settings, progress=not args.quiet)
+    report = index_documents(docs, settings, embedder=embedder, rebuild=args.rebuild, progress=not args.quiet,
+                             ray_address=args.ray)
     for new, old in report.duplicates.items():
         print(f"skipped {new}: same content as {old}", file=sys.stderr)
     print(report.summary())
-    if not args.no_render and settings.render in ("auto", "eager"):
-        print(render_index(settings, progress=not args.quiet))
+    if render:
+        print(render_index(settings, progress=not args.quiet, embedder=embedder))
     return 0
 
 
-def render_index(settings: Settings, progress: bool = True) -> str:
+def render_index(settings: Settings, progress: bool = True, embedder: Any = None) -> str:
     """Render the index's statements with the configured model (``factory.render_documents``); the
     summary line. Resumable: statements already tried are skipped."""
     from .errors import ModelError
     from .factory import make_answerer, make_renderer, open_retriever, render_documents
 
-    retriever = open_retriever(settings, progress=progress)
+    retriever = open_retriever(settings, progress=progress, embedder=embedder)
     try:
         answerer = make_answerer(settings)
     except ModelError as e:

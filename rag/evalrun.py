@@ -111,9 +111,52 @@ def eval_gold(settings: Settings, gold: Path, answerer: str | None, out: Path, l
     return 0
 
 
+def fit_refuse_above(rows: list[tuple[float, bool]]) -> tuple[float, int, int]:
+    """The ``RAG_LLM_REFUSE_ABOVE`` with the fewest wrong decisions over ``rows`` (each question
+    part's NOT_FOUND probability and whether it is answerable; a part is refused when its
+    probability is above the value). Among equally good values the highest wins: a false refusal
+    is the error a reader notices. Returns the value (midway between the two probabilities it
+    separates), the answerable parts it refuses and the unanswerable parts it lets through."""
+    if not rows:
+        return 1.0, 0, 0
+    ps = sorted({p for p, _ in rows})
+    candidates = [0.0, *((a + b) / 2 for a, b in zip(ps, ps[1:])), max(ps[-1], 1.0)]
+
+    def errors(t: float) -> tuple[int, int]:
+        return (sum(p > t for p, answerable in rows if answerable), sum(p <= t for p, answerable in rows if not answerable))
+
+    best = min(candidates, key=lambda t: (sum(errors(t)), -t))
+    return round(best, 3), *errors(best)
+
+
+def refusal_probabilities(pipeline: Pipeline, items: list) -> list[tuple[float, bool]]:
+    """Each question part's probability that the model answers NOT_FOUND, as ``decide`` reads it,
+    with whether the part is answerable; parts the rules refuse before the model is asked (weak
+    evidence, a year no source mentions) are left out. Empty for an answerer without logits."""
+    from .language import detect_language
+    from .pipeline import Turn, split_question
+
+    probability = getattr(pipeline.answerer, "refusal_probability", None)
+    rows: list[tuple[float, bool]] = []
+    if probability is None:
+        return rows
+    for item in items:
+        for part in split_question(item.question):
+            turn = Turn(question=part, history=None, id=None, language=detect_language(part), started=time.perf_counter())
+            pipeline.retrieve(turn)
+            pipeline.select(turn)
+            if pipeline.refusal_reason(part, turn.evidence):
+                continue
+            p = probability(part, turn.language, turn.evidence, None)
+            if p is not None:
+                rows.append((p, item.answerable))
+    return rows
+
+
 def print_calibration(pipeline: Pipeline, items: list) -> None:
-    """The refusal threshold on best-evidence similarity that classifies the gold set best (fitted on
-    the tune split only: the test split stays frozen)."""
+    """The refusal thresholds that classify the gold set best, fitted on the tune split only (the
+    test split stays frozen): on best-evidence similarity, and for a model that gives its NOT_FOUND
+    probability (``--answerer llm``), on that probability."""
     rows = []
     for item in items:
         result = pipeline.retriever.search(item.question, pipeline.settings.top_k)
@@ -127,6 +170,12 @@ def print_calibration(pipeline: Pipeline, items: list) -> None:
         best = max(best, (ok / len(rows), -t))
     print(f"best refusal threshold RAG_REFUSE_BELOW={-best[1]:.3f}: {best[0]:.1%} of {len(rows)} gold questions "
           f"classified right (answerable vs not); current {pipeline.settings.refuse_below}")
+    parts = refusal_probabilities(pipeline, items)
+    if parts:
+        value, refused, let_through = fit_refuse_above(parts)
+        print(f"best RAG_LLM_REFUSE_ABOVE={value}: of {len(parts)} question parts the rules leave to the model, "
+              f"{refused} of {sum(a for _, a in parts)} answerable refused and {let_through} of "
+              f"{sum(not a for _, a in parts)} unanswerable answered; current {pipeline.settings.llm_refuse_above}")
 
 
 def eval_xquad(settings: Settings, data: Path, per_language: int, out: Path, progress: bool = True,

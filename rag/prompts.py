@@ -45,8 +45,7 @@ Answer: {NOT_FOUND}"""
 
 #: The answer prompt ends by naming the question's language. Ending it with a bare "Answer:" let
 #: the parallel other-language source set the language: on 50 English XQuAD questions, 15 first
-#: answers came out in Chinese (3 with the cue) and 30% were refused (16%); the gold set's
-#: first token came 0.5 s sooner.
+#: answers came out in Chinese (3 with the cue) and 30% were refused (16%).
 ANSWER_PROMPT = {"zh": "Answer in Simplified Chinese:", "en": "Answer in English:"}
 
 #: The answerability check runs on its own prompt (and its own llama.cpp context, so both prompts'

@@ -166,3 +166,15 @@ def test_close_figures_are_different_figures():
     assert not same_figure(parse_figures("60,050")[0], parse_figures("60,000")[0])
     assert same_figure(parse_figures("$27.2 billion")[0], parse_figures("272亿美元")[0])
     assert same_figure(parse_figures("51.5 million TEU")[0], parse_figures("5150万标箱")[0])
+
+
+def test_the_refusal_probability_threshold_makes_the_fewest_wrong_decisions():
+    from rag.evalrun import fit_refuse_above
+
+    # (NOT_FOUND probability, answerable): refusing above 0.385 gets all but two right.
+    rows = [(0.62, True), (0.34, True), (0.10, True), (0.70, False), (0.50, False), (0.43, False), (0.09, False)]
+    assert fit_refuse_above(rows) == (0.385, 1, 1)
+    # Ties go to the higher value: a false refusal is the error a reader notices.
+    assert fit_refuse_above([(0.2, True), (0.6, False), (0.4, True), (0.3, False)])[1:] == (0, 1)
+    assert fit_refuse_above([(0.1, True), (0.2, True)]) == (1.0, 0, 0)  # nothing to refuse
+    assert fit_refuse_above([]) == (1.0, 0, 0)

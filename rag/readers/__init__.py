@@ -98,8 +98,8 @@ def read_structured(path: Path, data: bytes, doc_id: str, max_bytes: int, max_pa
     if not any(b.kind != "heading" for b in blocks):
         why = "; ".join(extracted.warnings) or "no text layer"
         raise DocumentError(f"{path}: no readable text ({why})",
-                            "set RAG_OCR=on (with the ocr extra installed) or run OCR on it first, "
-                            "or leave it out")
+                            "set RAG_OCR=on (the ocr extra) or run OCR on it first, or leave it out" if kind == "pdf"
+                            else "export it with its text (not as pictures), or leave it out")
     sample = " ".join(b.text for b in blocks)[:4000]
     return Document(doc_id=doc_id, title=extracted.title or path.stem, lang=detect_language(sample).dominant,
                     kind=kind, blocks=tuple(blocks), pages=extracted.pages, warnings=extracted.warnings,
