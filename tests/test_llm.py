@@ -384,3 +384,18 @@ def test_bare_figure_or_copied_name_gets_the_citation_of_its_source(retriever):
     assert guards.fix_citations("好的", ev, retriever.embedder, q)[0] == "好的"  # neither a figure nor a source's words
     # A figure-only answer reads the same in both languages: not a language problem.
     assert guards.check(f"23.4% [{best}]", "zh", ev).problems == []
+
+
+def test_calibration_reads_the_refusal_probability_of_each_part_the_rules_leave_to_the_model(rendered_llm_pipeline):
+    from rag.evalrun import fit_refuse_above, refusal_probabilities
+    from rag.evaluation import load_gold
+    from tests.conftest import ROOT
+
+    gold = {i.id: i for i in load_gold(ROOT / "eval" / "gold.jsonl")}
+    # Answerable; unanswerable (the zones' tax revenue); unanswerable and refused by the year rule.
+    rows = refusal_probabilities(rendered_llm_pipeline, [gold["en-01"], gold["en-u1"], gold["en-u5"]])
+    assert [a for _, a in rows] == [True, False], rows
+    (p_answerable, _), (p_unanswerable, _) = rows
+    assert p_answerable < rendered_llm_pipeline.settings.llm_refuse_above < p_unanswerable
+    value, refused, let_through = fit_refuse_above(rows)
+    assert p_answerable < value < p_unanswerable and refused == let_through == 0
