@@ -69,7 +69,7 @@ class Settings:
     #: Pages (PDF), slides or sheets per file at most.
     max_pages: int = 2000
     #: "on" reads a PDF's scanned pages (and pages whose fonts have no Unicode map) from their
-    #: images with rapidocr (the ``ocr`` extra; about 4 s a page on 2 cores); "off" names them in a
+    #: images with rapidocr (the ``ocr`` extra; about 1.5 s a page on 2 cores); "off" names them in a
     #: warning and leaves their image text out.
     ocr: str = "off"
     answerer: str = "llm"

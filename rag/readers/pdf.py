@@ -156,8 +156,8 @@ def _fit_columns(rows: list[list[str]]) -> list[list[str]]:
 
 class OcrReader:
     """Text of a page image by rapidocr (Apache-2.0; its detection and recognition models ship in
-    its wheel, and it checks their sha256 before loading). Loaded on the first page that needs it:
-    about 4 s, then about 4 s per page on 2 cores at twice the PDF's nominal resolution."""
+    its wheel, and it checks their sha256 before loading). Loaded on the first page that needs it
+    (about 1.5 s), then about 1.5 s per A4 page on 2 cores at twice the PDF's nominal resolution."""
 
     #: Render scale: at 1 (72 dpi) small CJK print loses strokes; 2 read the sample page exactly.
     SCALE = 2.0
