@@ -108,14 +108,15 @@ def read(path: Path, data: bytes, max_pages: int, ocr: bool = False) -> Extracte
             text = textpage.get_text_range()
             lines = [clean_line(ln) for ln in _page_lines(textpage, text)]
             readable = sum(1 for c in "".join(lines) if not c.isspace())
+            unreadable = None  # the list naming this page when its text layer cannot be used
             if readable and unreadable_share(text) >= UNREADABLE_SHARE:
-                unmapped.append(i + 1)
-                lines = []
+                unreadable, lines = unmapped, []
             elif readable < SCANNED_BELOW_CHARS and _has_image(page):
-                scanned.append(i + 1)
-            if reader is not None and reader.available and (i + 1) in scanned[-1:] + unmapped[-1:]:
-                lines = reader.page_lines(page)
-                recognised.append(i + 1)
+                unreadable = scanned
+            if unreadable is not None and reader is not None and reader.available:
+                unreadable, lines = recognised, reader.page_lines(page)
+            if unreadable is not None:
+                unreadable.append(i + 1)
             raw_pages.append(lines)
         title = _metadata_title(pdf)
     finally:
@@ -124,8 +125,6 @@ def read(path: Path, data: bytes, max_pages: int, ocr: bool = False) -> Extracte
     if recognised:
         warnings.append(f"{path.name}: page(s) {_ranges(recognised)} were read by OCR (rapidocr) from their "
                         "images; check their text and citations")
-        scanned = [p for p in scanned if p not in recognised]
-        unmapped = [p for p in unmapped if p not in recognised]
     elif reader is not None and not reader.available and (scanned or unmapped):
         warnings.append(f"{path.name}: RAG_OCR is on but rapidocr is not installed; "
                         "install it with pip install -e '.[ocr]'")
@@ -163,12 +162,9 @@ class OcrReader:
     SCALE = 2.0
 
     def __init__(self) -> None:
-        try:
-            import rapidocr  # noqa: F401
-        except ImportError:
-            self.available = False
-        else:
-            self.available = True
+        from importlib.util import find_spec
+
+        self.available = find_spec("rapidocr") is not None
         self._engine = None
 
     def page_lines(self, page) -> list[str]:
