@@ -133,8 +133,7 @@ def refusal_probabilities(pipeline: Pipeline, items: list) -> list[tuple[float, 
     """Each question part's probability that the model answers NOT_FOUND, as ``decide`` reads it,
     with whether the part is answerable; parts the rules refuse before the model is asked (weak
     evidence, a year no source mentions) are left out. Empty for an answerer without logits."""
-    from .language import detect_language
-    from .pipeline import Turn, split_question
+    from .pipeline import split_question
 
     probability = getattr(pipeline.answerer, "refusal_probability", None)
     rows: list[tuple[float, bool]] = []
@@ -142,9 +141,7 @@ def refusal_probabilities(pipeline: Pipeline, items: list) -> list[tuple[float, 
         return rows
     for item in items:
         for part in split_question(item.question):
-            turn = Turn(question=part, history=None, id=None, language=detect_language(part), started=time.perf_counter())
-            pipeline.retrieve(turn)
-            pipeline.select(turn)
+            turn = pipeline.prepare(part)
             if pipeline.refusal_reason(part, turn.evidence):
                 continue
             p = probability(part, turn.language, turn.evidence, None)

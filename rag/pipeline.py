@@ -182,10 +182,7 @@ class Pipeline:
 
     def _stream_one(self, question: str, history: History | None, id: object) -> Iterator[str | Answer]:
         """One question through the steps: retrieve → select → decide → compose → verify → repair."""
-        turn = Turn(question=question, history=history, id=id, language=detect_language(question),
-                    started=time.perf_counter())
-        self.retrieve(turn)
-        self.select(turn)
+        turn = self.prepare(question, history, id)
         reason = self.decide(turn)
         if reason:
             text = refusal(turn.language.dominant)
@@ -207,6 +204,15 @@ class Pipeline:
         yield self.finish(turn, text)
 
     # -- the steps ---------------------------------------------------------------------------------
+    def prepare(self, question: str, history: History | None = None, id: object = None) -> "Turn":
+        """A turn for one question (or part), retrieved and with its evidence selected: what
+        ``decide`` reads (also the refusal calibration, ``evalrun.refusal_probabilities``)."""
+        turn = Turn(question=question, history=history, id=id, language=detect_language(question),
+                    started=time.perf_counter())
+        self.retrieve(turn)
+        self.select(turn)
+        return turn
+
     def retrieve(self, turn: "Turn") -> None:
         """Search the index for the question (joined to the previous one when it refers back)."""
         t0 = time.perf_counter()
