@@ -112,9 +112,6 @@ def test_source_card_shows_the_original_and_its_machine_translation(page):
     shot(page, "ui-card-with-rendering.png")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: the statement answering it has no verified rendering (the 1.5B "
-                                       "model drops '232 ... zones' from it, so the figures check rejects it) "
-                                       "and the answer quotes the English statement")
 def test_chinese_question_gets_a_chinese_answer(page):
     from rag.language import reader_language
 
