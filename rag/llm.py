@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import threading
+import time
 from typing import Any, Iterator
 
 from .config import Settings
@@ -171,6 +172,19 @@ class LocalLLMAnswerer(ChatAnswerer):
                 shape=(llm.n_vocab(),))
             top = float(logits.max())
             return float(np.exp(logits[self._refusal_token] - top) / np.exp(logits - top).sum())
+
+    def warm_up(self) -> float:
+        """Evaluate the system prompts (the answer's and the support check's) now, so the first
+        question does not pay for them; returns the seconds it took. A question's prompt shares
+        that prefix, which llama.cpp then reuses. Without it the chat's first answer began after
+        ~17 s on 2 cores instead of ~3 s. Any later prompt of another kind (a rendering) evicts it."""
+        if self._template is None:
+            return 0.0
+        t0 = time.perf_counter()
+        for llm, system in ((self._llm, SYSTEM), (self._checker, CHECK_SYSTEM)):
+            with self._locks[id(llm)]:
+                self._next_token_logits(llm, [{"role": "system", "content": system}, {"role": "user", "content": ""}])
+        return time.perf_counter() - t0
 
     def _next_token_logits(self, llm: Any, messages: list[dict[str, str]]) -> Any:
         """Evaluate a chat prompt (reusing the longest prefix already evaluated in ``llm``) and return

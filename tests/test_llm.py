@@ -399,3 +399,22 @@ def test_calibration_reads_the_refusal_probability_of_each_part_the_rules_leave_
     assert p_answerable < rendered_llm_pipeline.settings.llm_refuse_above < p_unanswerable
     value, refused, let_through = fit_refuse_above(rows)
     assert p_answerable < value < p_unanswerable and refused == let_through == 0
+
+
+def test_warm_up_leaves_the_system_prompts_evaluated_for_the_first_question(settings):
+    """The chat warms the model up at start: afterwards a question's prompt finds the system
+    prompt already in each llama.cpp context, so only the question and its sources are evaluated."""
+    from rag.llm import LocalLLMAnswerer
+    from rag.prompts import SYSTEM
+
+    answerer = LocalLLMAnswerer(settings, progress=False)
+    assert answerer._llm.n_tokens == 0 and answerer._checker.n_tokens == 0
+    assert answerer.warm_up() > 0
+    system = answerer._llm.tokenize(answerer._template(messages=[{"role": "system", "content": SYSTEM}]).prompt.encode(),
+                                    add_bos=False, special=True)
+    question = answerer._template(messages=[{"role": "system", "content": SYSTEM},
+                                            {"role": "user", "content": "Question: 经开区有多少家外贸企业？"}]).prompt
+    reused = answerer._llm.longest_token_prefix(answerer._llm._input_ids,
+                                                answerer._llm.tokenize(question.encode(), add_bos=False, special=True))
+    assert reused >= len(system) > 100
+    assert answerer._checker.n_tokens > 100

@@ -94,17 +94,23 @@ class ChatService:
     def render_in_background(self, doc_ids: set[str] | None = None) -> None:
         """Render the statements of ``doc_ids`` (default: every document) in a background thread,
         with the configured answerer's model: a new document is searchable at once, and its
-        renderings fill in. Only when the service was made with ``render_in_background``."""
-        if not self._render_in_background or self.settings.render not in ("auto", "eager"):
+        renderings fill in. Then the model's system prompts are evaluated again (``warm_up``), so
+        the next question does not pay for them. Only when the service was made with
+        ``render_in_background``."""
+        if not self._render_in_background:
             return
 
         def work() -> None:
             try:
-                renderer = self.renderer(self.settings.answerer)
-                if renderer is not None:
-                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
+                if self.settings.render in ("auto", "eager"):
+                    renderer = self.renderer(self.settings.answerer)
+                    if renderer is not None:
+                        render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
+                warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
+                if warm_up is not None:
+                    warm_up()
             except RagError as e:  # a missing model must not take the chat down
-                print(f"warning: renderings skipped: {e}", file=sys.stderr)
+                print(f"warning: background rendering or warm-up skipped: {e}", file=sys.stderr)
 
         self.render_thread = threading.Thread(target=work, name="render", daemon=True)
         self.render_thread.start()
