@@ -99,6 +99,9 @@ class Settings:
     render_min_similarity: float = 0.72
     #: At question time, at most this many statements are rendered (each ~2–4 s with the local model).
     render_lazy_max: int = 2
+    #: A file of the user's own standard terms for renderings (``English forms<TAB>Chinese forms``,
+    #: forms separated by ``|``), used before the bundled glossary (``rag/data/glossary.tsv``).
+    glossary: str = ""
     #: Local model (pinned name or .gguf path); also the model name sent to an http endpoint.
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     #: The local model refuses when the probability that its answer begins with NOT_FOUND is above

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import store
 from .config import Settings
 from .embedding import Embedder, model_identity
+from .glossary import load_glossary
 from .indexer import ensure_index
 from .rendering import Renderer, RenderingStore, RenderReport, statement_jobs
 from .retrieval import Retriever
@@ -46,7 +47,8 @@ def make_renderer(settings: Settings, retriever: Retriever, answerer: object) ->
     answerer has no model (the extractive one)."""
     if settings.render == "off" or retriever.renderings is None or not hasattr(answerer, "translate"):
         return None
-    return Renderer(answerer, retriever.embedder, retriever.renderings, settings.render_min_similarity)  # type: ignore[arg-type]
+    return Renderer(answerer, retriever.embedder, retriever.renderings, settings.render_min_similarity,  # type: ignore[arg-type]
+                    glossary=load_glossary(settings.glossary))
 
 
 def render_documents(settings: Settings, retriever: Retriever, renderer: Renderer, doc_ids: set[str] | None = None,

@@ -178,3 +178,17 @@ def test_the_refusal_probability_threshold_makes_the_fewest_wrong_decisions():
     assert fit_refuse_above([(0.2, True), (0.6, False), (0.4, True), (0.3, False)])[1:] == (0, 1)
     assert fit_refuse_above([(0.1, True), (0.2, True)]) == (1.0, 0, 0)  # nothing to refuse
     assert fit_refuse_above([]) == (1.0, 0, 0)
+
+
+def test_brief_allows_a_sentence_naming_what_was_asked_but_not_a_copied_statement():
+    from rag.evaluation import brief
+
+    q, ref = "国家级经开区里有多少家外贸企业？", "9.9万家[1]。"
+    assert brief(len("国家级经开区有9.9万家外贸企业。"), ref, q)  # the issue's own model answer: 3.6× the reference
+    copied = ("在232个国家级经开区，有超过6万家外资企业，有9.9万家外贸企业，2024年实际使用外资272亿美元，"
+              "进出口总额10.7万亿元，分别占全国的23.4%和24.5%。")
+    assert not brief(len(copied), ref, q)
+    q, ref = "What kind of bonds can regions use to support the construction of development zones?", "Local government bonds [4]."
+    assert brief(len("Regions can use local government bonds to support the construction of development zones."), ref, q)
+    assert not brief(len("The work plan allows regions to utilize local government bonds to support the construction of "
+                         "development zones and encourages financing through public listings."), ref, q)

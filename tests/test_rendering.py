@@ -126,6 +126,15 @@ def test_a_statement_that_failed_under_an_older_method_is_rendered_again(embedde
     assert renderer.render_all([Job("The zones grow.", "zh")], progress=False).rendered == 0  # failed under this method: kept
 
 
+def test_a_passed_rendering_of_an_older_method_is_made_again_but_kept_if_the_new_one_fails(embedder, tmp_path):
+    store = RenderingStore(tmp_path)
+    store.add(Rendering(SOURCE, "zh", GOOD, True, "m", {"figures": "ok"}, method=RENDERING_METHOD - 1))
+    assert store.settled(SOURCE, "zh") is None and store.verified(SOURCE, "zh") == GOOD  # served until redone
+    r = Renderer(Scripted(["国家级经开区有6万多家外资企业。"]), embedder, store, FLOOR).render(Job(SOURCE, "zh"))
+    assert r.passed and r.text == GOOD and r.method == RENDERING_METHOD
+    assert RenderingStore(tmp_path).settled(SOURCE, "zh") == r
+
+
 def test_the_cache_skips_a_torn_line_and_keeps_the_rest(embedder, tmp_path):
     store = RenderingStore(tmp_path)
     Renderer(Scripted([GOOD]), embedder, store, FLOOR).render(Job(SOURCE, "zh"))
@@ -133,6 +142,29 @@ def test_the_cache_skips_a_torn_line_and_keeps_the_rest(embedder, tmp_path):
         fh.write('{"key": "abc", "source": "cut off mid-wri')
     again = RenderingStore(tmp_path)
     assert again.verified(SOURCE, "zh") == GOOD and again.skipped == 1
+
+
+ECOLOGY = "The Ministry of Ecology and Environment will support standards for reducing pollution and carbon emissions in key industries"
+NONSTANDARD = "环保部将支持重点行业制定减污降碳标准。"
+STANDARD = "生态环境部将支持重点行业制定减污降碳标准。"
+
+
+def test_a_missing_standard_term_is_advisory_and_sends_the_rendering_back(embedder, tmp_path):
+    from rag.glossary import load_glossary
+    from rag.rendering import clean
+
+    g = load_glossary()
+    checks = check_rendering(ECOLOGY, NONSTANDARD, "zh", embedder, 0.72, glossary=g)
+    assert "生态环境部" in checks["terms"] and passed(checks) and not clean(checks)
+    # The model is handed the standard terms inside the source, and retried when it drops one.
+    t = Scripted([NONSTANDARD, STANDARD])
+    r = Renderer(t, embedder, RenderingStore(tmp_path), 0.72, glossary=g).render(Job(ECOLOGY, "zh"))
+    assert "生态环境部" in t.calls[0][0] and "减污降碳" in t.calls[0][0]
+    assert r.text == STANDARD and r.attempts == 2 and clean(r.checks)
+    # When the retry misses it too, the rendering is kept (better than an English quote).
+    t = Scripted([NONSTANDARD, NONSTANDARD])
+    r = Renderer(t, embedder, RenderingStore(tmp_path / "b"), 0.72, glossary=g).render(Job(ECOLOGY, "zh"))
+    assert r.passed and r.text == NONSTANDARD and "terms" in r.checks and r.checks["terms"] != "ok"
 
 
 # --- the real local model -------------------------------------------------------------------------
@@ -159,6 +191,11 @@ def test_the_local_model_renders_most_statements_and_every_kept_one_passes(rende
     for r in kept:  # checked again from scratch: what is stored is what passed
         assert passed(check_rendering(r.source, r.text, r.lang, embedder, rendered.settings.render_min_similarity))
         assert r.model == rendered.settings.llm_model
+    # The glossary's standard names, handed to the model inside the source, are what it writes:
+    # left alone it wrote 业务环境 and 环保部.
+    of = {r.source: r.text for r in kept if r.lang == "zh"}
+    assert "营商环境" in next(t for src, t in of.items() if "business environment" in src), of
+    assert "生态环境部" in next(t for src, t in of.items() if "Ecology and Environment" in src), of
 
 
 def test_chinese_question_gets_a_chinese_answer_from_the_renderings(rendered):
