@@ -376,6 +376,8 @@ class Pipeline:
                 r = self.renderer.render(Job(e.statement.text, target, document_terms(e.chunk.title, target)))
                 failed = [k for k, v in r.checks.items() if v != "ok"]
                 notes.append(f"rendered source {i} now: " + ("verified" if r.passed else f"rejected ({', '.join(failed)})"))
+            if r is None:  # made by an older method and not made again yet: it serves until then
+                r = store.get(e.statement.text, target)
             out.append(dataclasses.replace(e, rendering=r.text) if r is not None and r.passed else e)
         return out, notes
 

@@ -240,6 +240,23 @@ def test_the_quote_fallback_fires_only_without_a_verified_rendering(rendered, tm
     assert best[:30] in quoted.answer and quoted.citations[0].rendering == ""  # the English statement, quoted
 
 
+def test_a_rendering_of_an_older_method_serves_until_it_is_made_again(rendered, tmp_path):
+    from rag.factory import open_retriever
+    from rag.pipeline import Pipeline
+
+    folder = tmp_path / "index"
+    shutil.copytree(rendered.settings.index_dir, folder)
+    lines = [json.loads(ln) for ln in (folder / "renderings.jsonl").read_text(encoding="utf-8").splitlines()]
+    older = [json.dumps({**d, "method": RENDERING_METHOD - 1}, ensure_ascii=False) for d in lines]
+    (folder / "renderings.jsonl").write_text("\n".join(older) + "\n", encoding="utf-8")
+    # Nothing is rendered at question time (render off), so only the older renderings can serve.
+    s = dataclasses.replace(rendered.settings, index_dir=folder, cross_lingual="quote", render="off", support_margin=0.0)
+    pipe = Pipeline(open_retriever(s, progress=False, embedder=rendered.retriever.embedder), rendered.answerer, s)
+    a = pipe.ask("市场监管总局将推动什么？")
+    assert not any(n.startswith("quoted") for n in a.notes), a.notes
+    assert a.citations and a.citations[0].rendering
+
+
 def test_a_statement_is_rendered_lazily_the_first_time_it_is_needed(rendered, tmp_path):
     from rag.factory import make_renderer, open_retriever
     from rag.indexer import default_documents, index_documents
