@@ -5,7 +5,8 @@ Left alone, the 1.5B model translated those as 业务环境 and 环保部, and "
 关键的制造业: the figures and similarity checks pass such renderings, and a Chinese reader then
 meets words no Chinese article uses. So a statement's known terms are written in the target
 language in the source before the model sees it (as its figures are: the model copies what it is
-given), and a rendering that drops one is rejected (``rendering.check_terms``).
+given), and a rendering that drops one is sent back for its retry (``rendering.check_terms``, an
+advisory check: a rendering is not rejected for it alone).
 
 The bundled list (``rag/data/glossary.tsv``) holds the central government bodies under their
 official names and the recurring terms of Chinese economic and policy news; ``RAG_GLOSSARY`` adds
@@ -108,16 +109,15 @@ class Glossary:
                 found.append(Match(term, m.start(), m.end()))
         return found
 
-    def write_in(self, text: str, source_lang: str, target: str, hints: tuple[str, ...] = ()) -> tuple[str, list[Term]]:
+    def write_in(self, text: str, source_lang: str, target: str, hints: tuple[str, ...] = ()) -> str:
         """``text`` with each known term written in ``target`` (the form the document's headline
-        uses where it has one), and the terms replaced."""
-        out, last, used = [], 0, []
+        uses where it has one)."""
+        out, last = [], 0
         for m in self.find(text, source_lang):
             out += [text[last:m.start], m.term.written(target, hints)]
             last = m.end
-            used.append(m.term)
         out.append(text[last:])
-        return "".join(out), used
+        return "".join(out)
 
     def missing(self, source: str, source_lang: str, rendering: str, target: str) -> list[str]:
         """The terms of ``source`` that ``rendering`` names in none of their ``target`` forms."""

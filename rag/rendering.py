@@ -303,7 +303,7 @@ class Renderer:
             t0 = time.perf_counter()
             prepared = with_target_figures(job.source, job.lang)
             if self.glossary is not None:
-                prepared, _ = self.glossary.write_in(prepared, other_language(job.lang), job.lang, job.hints)
+                prepared = self.glossary.write_in(prepared, other_language(job.lang), job.lang, job.hints)
             text = self._attempt(prepared, job.lang, list(job.hints))
             checks = self._check(job, text)
             attempts = 1

@@ -23,13 +23,13 @@ def test_terms_are_found_longest_first_in_any_case_and_plural():
 def test_a_source_gets_the_terms_its_headline_uses():
     g = load_glossary()
     src = "The National Market Supervision Administration will act in national-level development zones to improve the business environment"
-    out, used = g.write_in(src, "en", "zh", hints=("国家级", "经开区"))
+    out = g.write_in(src, "en", "zh", hints=("国家级", "经开区"))
     assert out == "The 市场监管总局 will act in national-level 经开区 to improve the 营商环境"
-    assert len(used) == 3
+    assert len(g.find(src, "en")) == 3
     # Without the headline's wording, the first form.
-    assert g.write_in("development zones", "en", "zh")[0] == "开发区"
+    assert g.write_in("development zones", "en", "zh") == "开发区"
     # Chinese sources get the English names.
-    assert g.write_in("生态环境部支持减污降碳", "zh", "en")[0] == "Ministry of Ecology and Environment支持pollution reduction and carbon reduction"
+    assert g.write_in("生态环境部支持减污降碳", "zh", "en") == "Ministry of Ecology and Environment支持pollution reduction and carbon reduction"
 
 
 def test_missing_names_the_terms_a_rendering_dropped():
@@ -43,7 +43,7 @@ def test_a_users_glossary_comes_first_and_bad_files_are_one_line_errors(tmp_path
     own = tmp_path / "terms.tsv"
     own.write_text("# our terms\nbusiness environment|business climate\t经商环境\n", encoding="utf-8")
     g = load_glossary(str(own))
-    assert g.write_in("a better business climate", "en", "zh")[0] == "a better 经商环境"
+    assert g.write_in("a better business climate", "en", "zh") == "a better 经商环境"
     bad = tmp_path / "bad.tsv"
     bad.write_text("only one column\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"bad.tsv, line 1"):

@@ -102,10 +102,9 @@ class ChatService:
 
         def work() -> None:
             try:
-                if self.settings.render in ("auto", "eager"):
-                    renderer = self.renderer(self.settings.answerer)
-                    if renderer is not None:
-                        render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
+                renderer = self.renderer(self.settings.answerer)
+                if renderer is not None:  # render_documents itself skips lazy mode
+                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
                 warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
                 if warm_up is not None:
                     warm_up()
