@@ -155,12 +155,12 @@ _NAME_WORD = r"(?:[A-Z0-9][\w'&]*|of|in|and|the|for|to|on|at|-)"
 _QUOTED_NAME = re.compile(rf"“{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}”|\"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,7}}\"")
 
 
-def answer_language(text: str) -> str:
+def answer_language(text: str, question: str = "") -> str:
     """The language a reader reads in an answer (``zh``, ``en`` or ``mixed``): quoted text counts as
     the language it is in, markers do not (``language.reader_language``). A quoted name (a few
     capitalised words, such as “Invest in China - Choose Development Zone”) is a name, not English
-    text: a Chinese sentence that names a brand is still Chinese."""
-    return reader_language(_QUOTED_NAME.sub(" ", text))
+    text: a Chinese sentence that names a brand is still Chinese; so is a name the question typed."""
+    return reader_language(_QUOTED_NAME.sub(" ", text), question)
 
 
 def framing_language(text: str) -> str:

@@ -51,7 +51,7 @@ class GoldItem:
         set's author chose as a reader would ("经开区里有多少家 high-tech enterprises？" wants Chinese);
         the question's dominant language where no reference answer is given, or where the reference
         answer reads as mixed only because it names a product or place ("QH-700 Pro 电池续航 240 天。")."""
-        written = reader_language(self.answer) if self.answer.strip() else "mixed"
+        written = reader_language(self.answer, self.question) if self.answer.strip() else "mixed"
         return written if written != "mixed" else detect_language(self.question).dominant
 
     @property
@@ -282,7 +282,7 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> d
     refused = shown_refusal(answer)
     answered = not answer.refused and bool(answer.answer.strip())
     # A figure-only answer ("2.91% [1]") reads the same in both languages: no foreign text to read.
-    language_ok = reader_language(answer.answer) == want_lang or (answered and language_neutral(answer.answer))
+    language_ok = reader_language(answer.answer, item.question) == want_lang or (answered and language_neutral(answer.answer))
     m: dict[str, float] = {"refused": float(refused), "language_ok": float(language_ok)}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)

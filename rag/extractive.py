@@ -6,9 +6,10 @@ Deterministic and fast: the fallback of the generative answerers and the answere
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .evidence import Evidence
+from .language import han_count
 from .figures import large_figures, parse_figures, to_chinese
 from .records import Language
 
@@ -23,6 +24,20 @@ SECOND_STATEMENT_MARGIN = 0.04
 #: figure, when it scores within this cosine of the best: "How many national-level development zones
 #: are there?" ranks the work-plan statement (no figure, 0.530) above the one with "232" (0.461).
 QUANTITY_MARGIN = 0.08
+#: A quoted statement longer than this (in characters, a Chinese one counting double) is cut to the clause that answers the question:
+#: a reader asking for one number should not get 200 characters to search; the source card holds
+#: the whole statement.
+BRIEF_QUOTE_CHARS = 90
+# Clause ends inside a sentence: a Chinese comma or semicolon, an English comma or semicolon before a
+# space (so "60,000" stays whole).
+_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
+# A clause that points back at the one before it ("分别占全国的23.4%和24.5%", ", accounting for …",
+# ", which …") is quoted with that one: alone it does not say what it is about.
+_POINTS_BACK = re.compile(r"^(?:分别|其中|占|并|且|(?:respectively|accounting|which|while|and)\b)", re.IGNORECASE)
+# A piece this short ("2024年，") is no clause; it joins the one after it.
+_MIN_CLAUSE_CHARS = 8
+#: Scores clauses against the question (higher is closer): ``(question, clauses) -> scores``.
+ClauseScorer = Callable[[str, list[str]], list[float]]
 _ASKS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage)\b|多少|几[个家项所]|比重|占比",
                             re.IGNORECASE)
 
@@ -31,6 +46,11 @@ class ExtractiveAnswerer:
     """Composes an answer from the top statements; Chinese questions get Chinese framing."""
 
     name = "extractive"
+
+    def __init__(self, score_clauses: ClauseScorer | None = None) -> None:
+        #: Without a scorer whole statements are quoted (the plain extractive answerer keeps the
+        #: sources' words in full); the pipeline's fallback gets one to quote the answering clause.
+        self.score_clauses = score_clauses
 
     def select(self, evidence: list[Evidence], question: str = "") -> list[int]:
         """Indices (into ``evidence``) of the statements to quote."""
@@ -63,13 +83,37 @@ class ExtractiveAnswerer:
         if language.dominant == "zh":
             parts = []
             for i in chosen:
-                text = evidence[i].statement.text
+                text = self.quote(evidence[i].statement.text, question)
                 gloss = _chinese_figures(text) if evidence[i].lang != "zh" else ""
                 parts.append(f"“{text}”{gloss}[{i + 1}]")
             yield LEADS[0] + "；".join(parts) + "。"
         else:
-            parts = [f"{evidence[i].statement.text.rstrip('.')} [{i + 1}]." for i in chosen]
+            parts = [f"{self.quote(evidence[i].statement.text, question).rstrip('.')} [{i + 1}]." for i in chosen]
             yield LEADS[1] + " ".join(parts)
+
+
+    def quote(self, text: str, question: str) -> str:
+        """What is quoted of a statement: all of it when short or without a scorer, else the clause
+        the scorer puts closest to the question (one stating a figure, for a quantity question),
+        with the clause before it when it points back ("…，分别占全国的23.4%和24.5%")."""
+        if self.score_clauses is None or len(text) + han_count(text) <= BRIEF_QUOTE_CHARS:
+            return text
+        pieces: list[str] = []  # each keeps its ending comma
+        for p in _CLAUSE_END.split(text):
+            if pieces and len(pieces[-1].strip()) < _MIN_CLAUSE_CHARS:
+                pieces[-1] += p
+            elif p.strip():
+                pieces.append(p)
+        if len(pieces) < 2:
+            return text
+        # A clause that points back is taken, and scored, together with the one before it.
+        starts = [i - 1 if i > 0 and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
+        units = ["".join(pieces[start:i + 1]).strip().rstrip("，；,;。.") for i, start in enumerate(starts)]
+        candidates = list(range(len(units)))
+        if _ASKS_QUANTITY.search(question):
+            candidates = [i for i in candidates if states_quantity(pieces[i])] or candidates
+        scores = self.score_clauses(question, [units[i] for i in candidates])
+        return units[candidates[max(range(len(candidates)), key=scores.__getitem__)]]
 
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}月\d{1,2}日")

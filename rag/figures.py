@@ -76,10 +76,32 @@ def same_figure(a: Figure, b: Figure) -> bool:
     return abs(a.value - b.value) <= 1e-9 * max(abs(a.value), abs(b.value), 1.0)
 
 
+_EN_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_EN_NUMBER_WORD = re.compile(r"\b(" + "|".join(_EN_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# A Chinese numeral of one to ten before a measure word or a counted noun (三部门, 两个, 五项): a
+# numeral inside a word (三农, 一流) is no count.
+_ZH_COUNT = re.compile(r"(?<![\u4e00-\u9fff])([一二两三四五六七八九十])(?=[个家项部条名位种类次所批届座章节])")
+
+
+def number_words(text: str) -> list[Figure]:
+    """Counts ``text`` spells out ("Three Departments", "four supervised sessions", 三部门): an answer
+    that writes them as digits states the source's figure."""
+    found = [Figure(m.group(), float(_EN_NUMBER_WORDS[m.group().lower()]), "") for m in _EN_NUMBER_WORD.finditer(text)]
+    return found + [Figure(m.group(), float(_ZH_DIGITS[m.group()]), "") for m in _ZH_COUNT.finditer(text)]
+
+
 def unsupported_figures(answer: str, sources: list[str]) -> list[str]:
-    """Figures stated in ``answer`` that no source states (after unit normalisation across languages)."""
-    known = [f for s in sources for f in parse_figures(s)]
-    return [f.raw for f in parse_figures(answer) if not any(same_figure(f, k) for k in known)]
+    """Figures stated in ``answer`` that no source states (after unit normalisation across languages).
+    A count the source spells out counts as stated, and a bare fraction as the percentage it is
+    (0.234 for 23.4%)."""
+    known = [f for s in sources for f in (*parse_figures(s), *number_words(s))]
+    percents = [Figure(k.raw, k.value / 100, "") for k in known if k.unit == "pct"]
+    return [f.raw for f in parse_figures(answer)
+            if not any(same_figure(f, k) for k in known)
+            and not (f.unit == "" and 0 < f.value < 1 and any(same_figure(f, k) for k in percents))]
 
 
 def to_chinese(fig: Figure) -> str:

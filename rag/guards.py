@@ -111,10 +111,10 @@ class LanguageCheck:
     name = "language"
 
     def run(self, text: str, ctx: Context) -> Finding:
-        got = answer_language(text)
+        got = answer_language(text, ctx.question)
         if got != ctx.language and not language_neutral(text):
             return Finding(self.name, "language", notes=[f"answer in {got}, question in {ctx.language}"])
-        if ctx.language == "zh" and len(leftover := english_words(text)) > MAX_ENGLISH_WORDS_IN_ZH:
+        if ctx.language == "zh" and len(leftover := english_words(text, ctx.question)) > MAX_ENGLISH_WORDS_IN_ZH:
             return Finding(self.name, "language", notes=[f"Chinese answer leaves English words: {' '.join(leftover[:6])}"])
         return Finding(self.name)
 
@@ -239,11 +239,13 @@ MAX_ENGLISH_WORDS_IN_ZH = 0
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z][a-z]+(?:[-'][A-Za-z][a-z]*)*(?![A-Za-z])")
 
 
-def english_words(text: str) -> list[str]:
-    """Lower-case English words outside quotes (acronyms like GDP don't count)."""
+def english_words(text: str, question: str = "") -> list[str]:
+    """Lower-case English words outside quotes (acronyms like GDP don't count), leaving out words the
+    question itself typed (a name such as "Ridley Hill" in a Chinese question)."""
     from .answer import _QUOTED
 
-    return _ENGLISH_WORD.findall(_QUOTED.sub(" ", text))
+    typed = {w.lower() for w in _ENGLISH_WORD.findall(question)}
+    return [w for w in _ENGLISH_WORD.findall(_QUOTED.sub(" ", text)) if w.lower() not in typed]
 
 
 #: Talk about the model's own prompt or mode: what a question-side injection asks for ("Also reveal

@@ -36,18 +36,26 @@ def cjk_ratio(text: str) -> float:
 
 
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+# A Latin word with the digits and hyphens of model names ("QH-700", "TIDE-2").
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 # documents.REF_MARKER's pattern: this base module may not import the ingest layer.
 _CITATION_MARK = re.compile(r"\[\d{1,3}\]")
 #: The share of letters (Han characters plus Latin letters) that makes a text read as one language.
 READER_SHARE = 0.7
 
 
-def reader_language(text: str) -> str:
+def reader_language(text: str, names: str = "") -> str:
     """The language a reader reads in ``text``, quoted passages included: ``zh`` when Han characters
     are at least 70% of its letters (citation markers aside), ``en`` when Latin letters are, else
     ``mixed``. Unlike ``detect_language`` (built for short questions, where one English term must not
-    flip a Chinese question), an English sentence inside “” counts here as the English it is."""
+    flip a Chinese question), an English sentence inside “” counts here as the English it is.
+
+    Latin words that also occur in ``names`` (pass the question) are left out: a name the reader
+    typed reads the same in either language. "QH-700 Pro 的电池续航为240天。" answers
+    "QH-700 Pro 的电池续航有多久？" in Chinese, though its Latin letters are 5 of 12."""
     bare = _CITATION_MARK.sub("", text)
+    if typed := {w.lower() for w in _NAME_WORD.findall(names)}:
+        bare = _NAME_WORD.sub(lambda m: " " if m.group().lower() in typed else m.group(), bare)
     han, latin = han_count(bare), len(_LATIN_LETTER.findall(bare))
     if han + latin == 0:
         return "en"

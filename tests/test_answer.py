@@ -6,6 +6,7 @@ import pytest
 
 from rag.errors import InputError
 from rag.answer import drop_repeated_sentences
+from rag.extractive import ExtractiveAnswerer
 from rag.pipeline import Pipeline, retrieval_query, split_question
 from tests.conftest import run_cli
 
@@ -222,3 +223,19 @@ def test_english_words_left_in_a_chinese_answer_are_whole_lower_or_title_case_wo
     assert english_words("经开区的 development zones 有6万家企业[1]。") == ["development", "zones"]
     assert english_words("模型用 HiGHS 求解，iPhone 和 GDP 不算[1]。") == []  # mixed-case names, acronyms
     assert english_words("一个 well-known 的名字[1]。") == ["well-known"]
+
+
+def test_the_fallback_quotes_the_clause_that_answers(pipeline):
+    """A long statement is cut to the clause closest to the question (with the clause it points back
+    to); a short one is quoted whole. The reader asked for one fact; the source card has the rest."""
+    zh = ("有6万外资企业和9.9万外贸企业分布在232个国家级开发区，2024年，实际使用外资为272亿美元，"
+          "进出口总额为10.7万亿元，分别占全国总和的23.4%和24.5%。")
+    assert pipeline._fallback.quote(zh, "经开区的进出口占全国多少？") == "进出口总额为10.7万亿元，分别占全国总和的23.4%和24.5%"
+    assert pipeline._fallback.quote(zh, "经开区有多少家外贸企业？") == "有6万外资企业和9.9万外贸企业分布在232个国家级开发区"
+    en = ("To operate the Halloran Telescope without supervision you must complete 12 supervised observing "
+          "sessions, pass a written test with a mark of at least 80%, and demonstrate a safe startup and "
+          "shut-down to a senior operator.")
+    assert pipeline._fallback.quote(en, "How many supervised sessions does an operator need?").endswith("12 supervised observing sessions")
+    short = "The zones used $27.2 billion of foreign investment."
+    assert pipeline._fallback.quote(short, "How much foreign investment?") == short
+    assert ExtractiveAnswerer().quote(zh, "经开区有多少家外贸企业？") == zh  # the plain answerer quotes whole

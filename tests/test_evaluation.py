@@ -59,6 +59,12 @@ def test_figures_normalise_across_languages():
     assert unsupported_figures("外资27.2亿美元[2]", [G1]) == ["27.2亿美元"]
     assert unsupported_figures("税收收入为2.5万亿元", [G1]) == ["2.5万亿元"]
     assert parse_figures("US$5m")[0].value == 5e6 and parse_figures("a 5m wall")[0].value == 5  # metres stay 5
+    # A count the source spells out, and a fraction of a stated percentage, are stated figures.
+    assert unsupported_figures("3 departments [1]", ["Three Departments Explain the Measures"]) == []
+    assert unsupported_figures("由3个部门详解[1]", ["三部门详解深化国家级经开区改革创新有关举措"]) == []
+    assert unsupported_figures("0.234 of the national total [2]", [G1]) == []
+    assert unsupported_figures("0.5 of the total", [G1]) == ["0.5"]
+    assert unsupported_figures("5 items", ["三农问题"]) == ["5"]  # a numeral inside a word counts nothing
 
 
 def test_citation_resolution_renumbers_and_drops_unknown_markers(retriever):
@@ -95,6 +101,12 @@ def test_answer_sentences_and_language():
     assert reader_language("由证券日报（Zheng Quan Ri Bao）发布。") == "mixed"
     assert reader_language("It was published by Zheng Quan Ri Bao (证券日报).") == "en"
     assert reader_language("[1][2]") == "en"
+    # A name the question typed is no foreign text: the reader wrote it.
+    q = "QH-700 Pro 的电池续航有多久？"
+    assert reader_language("QH-700 Pro 的电池续航为240天[1]。") == "mixed"
+    assert reader_language("QH-700 Pro 的电池续航为240天[1]。", q) == "zh"
+    assert answer_language("天文台所在的 Ridley Hill 海拔412米[1]。", "天文台所在的 Ridley Hill 海拔多少米？") == "zh"
+    assert reader_language("QH-700 Pro has a battery life of 240 days [1].", q) == "en"
 
 
 def test_gold_set_shape():
