@@ -130,29 +130,41 @@ def _with_unit(value: str, unit: str) -> str:
     return value + (" " + unit if unit[0].isascii() and unit[0].isalpha() else unit)
 
 
-def _row_statement(header: str, row: str) -> str:
+# A table's unit stated in its caption: "表7-1 2024年度收支情况（单位：万元）", "(unit: km)", "单位：亿元".
+_TABLE_UNIT = re.compile(r"(?:单位|unit|units)\s*[:：]\s*([^）)\s，,;；]{1,8})", re.IGNORECASE)
+
+
+def table_unit(caption: str) -> str:
+    """The unit a short caption line gives every bare number of the table below it, or ``""``."""
+    m = _TABLE_UNIT.search(caption) if len(caption) <= 80 else None
+    return m.group(1).strip() if m else ""
+
+
+def _row_statement(header: str, row: str, unit: str = "") -> str:
     """A table row as a statement that names its columns: "年份: 2023 · 项目数: 16616", with the
-    unit of a column (or, in a table of indicators, of the row's label) added to bare numbers. The
-    cells are joined by " · ", not ";": a row is one statement, and the guards and the evaluation
+    unit of a column (or, in a table of indicators, of the row's label; else ``unit``, the table's
+    caption's) added to bare numbers. The cells are joined by " · ", not ";": a row is one statement, and the guards and the evaluation
     split sentences at semicolons."""
     cells = lambda line: [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]  # noqa: E731
     names = cells(header.split("\n")[0]) if header else []
     values = cells(row)
     if len(names) != len(values):
         return " · ".join(v for v in values if v)
-    row_unit = _unit(values[0]) if values else ""
+    row_unit = (_unit(values[0]) if values else "") or unit
     return " · ".join(f"{n}: {_with_unit(v, _unit(n) or (row_unit if i else ''))}" if n else v
                      for i, (n, v) in enumerate(zip(names, values)) if v)
 
 
-def _block_statements(block: Block) -> list[list[Statement]]:
+def _block_statements(block: Block, unit: str = "") -> list[list[Statement]]:
     """A block's statements, in pieces that each fit a chunk: a paragraph's sentences, or a table's
-    rows (each piece of a split table is its own table under the header)."""
+    rows (each piece of a split table is its own table under the header; ``unit`` is the one the
+    caption line before the table gives)."""
     if block.kind == "table":
         lines = block.text.split("\n")
         start = next((i for i, ln in enumerate(lines) if ln.startswith("|---")), 0) + 1
         caption = [Statement(lines[0], page=block.page_at(0))] if not lines[0].startswith("|") else []
-        rows = [Statement(_row_statement(block.header, ln), page=block.page_at(0)) for ln in lines[start:] if ln.strip()]
+        unit = table_unit(lines[0]) if caption else unit
+        rows = [Statement(_row_statement(block.header, ln, unit), page=block.page_at(0)) for ln in lines[start:] if ln.strip()]
         pieces, piece, size = [], list(caption), estimate_tokens(block.header)
         for row, line in zip(rows, lines[start:]):
             cost = estimate_tokens(line)
@@ -202,17 +214,19 @@ def chunk_blocks(doc: Document, common: dict[str, str]) -> list[Chunk]:
         tail = body[-OVERLAP_SENTENCES:] if carry and texts and not texts[-1].startswith("|") else []
         body, texts, size = list(tail), [s.text for s in tail], sum(estimate_tokens(s.text) for s in tail)
 
+    caption_unit = ""  # the unit the text line just before a table gives it
     for block in doc.blocks:
         if block.place != place:
             emit()
             place = block.place
+        unit, caption_unit = caption_unit, table_unit(block.text) if block.kind == "text" else ""
         if block.kind == "heading":
             emit()
             while path and path[-1][0] >= block.level:
                 path.pop()
             path.append((block.level, block.text))
             continue
-        for piece in _block_statements(block):
+        for piece in _block_statements(block, unit):
             cost = sum(estimate_tokens(s.text) for s in piece)
             if body and size + cost > CHUNK_TOKENS:
                 emit(carry=True)

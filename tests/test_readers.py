@@ -47,7 +47,8 @@ def test_running_headers_footers_and_page_numbers_are_dropped():
     ("第二章 主要任务", 1), ("第三节 资金保障", 2), ("一、总体要求", 2), ("（二）重点项目", 3),
     ("第十二条 本办法自发布之日起施行", 4), ("2.1 Scope of the programme", 3), ("3. Budget", 2),
     ("1. The zones used $27.2 billion of foreign investment.", 0), ("一、二、三级指标均已完成，共计16616项。", 0),
-    ("国家级经开区实际使用外资272亿美元", 0),
+    ("国家级经开区实际使用外资272亿美元", 0), ("附录一 2024年大事记", 1), ("附件2", 1), ("Appendix B Glossary", 1),
+    ("附录中列出了全部项目。", 0),
 ])
 def test_heading_levels(line: str, level: int):
     assert heading_level(line) == level
@@ -247,5 +248,16 @@ def test_table_rows_name_their_columns_and_carry_the_labels_units():
     assert _row_statement("| District | Population (2024) | Area (km²) | Budget ($ thousand) |",
                           "| Donggang | 412300 | 58.4 | 1,250 |") == \
         "District: Donggang · Population (2024): 412300 · Area (km²): 58.4 km² · Budget ($ thousand): $1,250 thousand"
+    # A caption's unit ("表7-1 …（单位：万元）") reaches the bare numbers of every row.
+    from rag.chunking import chunk_document
+    from rag.records import Block, Document
+
+    assert _row_statement("| 项目 | 2024年 | 同比增减 |\n|---|---|---|", "| 财政拨款收入 | 16,450 | 4.1% |", "万元") == \
+        "项目: 财政拨款收入 · 2024年: 16,450万元 · 同比增减: 4.1%"
+    table = "| 项目 | 2024年 |\n|---|---|\n| 财政拨款收入 | 16,450 |"
+    doc = Document(doc_id="r.pdf", title="年度报告", lang="zh", kind="pdf", path="r.pdf",
+                   blocks=(Block("表7-1 2024年度收支情况（单位：万元）"), Block(table, "table", header=table.split("\n")[0])))
+    rows = [s.text for c in chunk_document(doc) for s in c.statements]
+    assert "项目: 财政拨款收入 · 2024年: 16,450万元" in rows, rows
     assert _fit_columns([["编号", "负责人", "预算"], ["QY-01", "顾", "盼", "1,275"], ["QY-02", "沈知远", "4,860"]]) == \
         [["编号", "负责人", "预算"], ["QY-01", "顾盼", "1,275"], ["QY-02", "沈知远", "4,860"]]

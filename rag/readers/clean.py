@@ -123,6 +123,9 @@ _HEADINGS = [
     (re.compile(r"^\d+\.\d+\.?\s+\S"), 3),
     (re.compile(r"^\d+[.、]\s*[A-Z\u4e00-\u9fff]"), 2),
     (re.compile(r"^(?:chapter|part|section)\s+\d+\b", re.I), 1),
+    # Appendices close a report: "附录一 2024年大事记", "附件2", "Appendix A".
+    (re.compile(rf"^(?:附录|附件)\s*[{_CN_NUM}\dA-Z]+(?:\s|$|[^，。；])"), 1),
+    (re.compile(r"^(?:appendix|annex)\s+(?:[A-Z]|\d+)\b", re.I), 1),
 ]
 
 
