@@ -28,9 +28,13 @@ QUANTITY_MARGIN = 0.08
 #: a reader asking for one number should not get 200 characters to search; the source card holds
 #: the whole statement.
 BRIEF_QUOTE_CHARS = 90
-# Clause ends inside a sentence: a Chinese comma or semicolon, an English comma or semicolon before a
-# space (so "60,000" stays whole).
-_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
+# Clause ends inside a sentence: a Chinese comma or semicolon (Chinese lists use 、), an English
+# semicolon, or an English comma before a clause opener ("…, accounting for 23.4%"). Any English
+# comma before a space ends one only for a quantity question: elsewhere it may separate the items of
+# the list that was asked for ("targeted investment attraction activities, innovative investment
+# scenarios, and …"), while a quantity question wants the one item with its figure.
+_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=;)(?=\s)|(?<=,)(?=\s+(?:with|accounting|while|which|including|but)\b)")
+_ANY_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
 # A clause that points back at the one before it ("分别占全国的23.4%和24.5%", ", accounting for …",
 # ", which …") is quoted with that one: alone it does not say what it is about.
 _POINTS_BACK = re.compile(r"^(?:分别|其中|占|并|且|(?:respectively|accounting|which|while|and)\b)", re.IGNORECASE)
@@ -94,12 +98,15 @@ class ExtractiveAnswerer:
 
     def quote(self, text: str, question: str) -> str:
         """What is quoted of a statement: all of it when short or without a scorer, else the clause
-        the scorer puts closest to the question (one stating a figure, for a quantity question),
+        the scorer puts closest to the question (one stating a figure, for a quantity question; one in
+        the question's own unit, when the question states a percentage or a sum),
         with the clause before it when it points back ("…，分别占全国的23.4%和24.5%")."""
         if self.score_clauses is None or len(text) + han_count(text) <= BRIEF_QUOTE_CHARS:
             return text
         pieces: list[str] = []  # each keeps its ending comma
-        for p in _CLAUSE_END.split(text):
+        # A question stating a figure ("more than 20%?") is decided by a clause with a figure too.
+        asks_quantity = bool(_ASKS_QUANTITY.search(question)) or states_quantity(question)
+        for p in (_ANY_CLAUSE_END if asks_quantity else _CLAUSE_END).split(text):
             if pieces and len(pieces[-1].strip()) < _MIN_CLAUSE_CHARS:
                 pieces[-1] += p
             elif p.strip():
@@ -110,8 +117,10 @@ class ExtractiveAnswerer:
         starts = [i - 1 if i > 0 and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
         units = ["".join(pieces[start:i + 1]).strip().rstrip("，；,;。.") for i, start in enumerate(starts)]
         candidates = list(range(len(units)))
-        if _ASKS_QUANTITY.search(question):
+        if asks_quantity:
             candidates = [i for i in candidates if states_quantity(pieces[i])] or candidates
+        if units_asked := {f.unit for f in parse_figures(question) if f.unit}:  # 20% is decided by a percentage
+            candidates = [i for i in candidates if any(f.unit in units_asked for f in parse_figures(pieces[i]))] or candidates
         scores = self.score_clauses(question, [units[i] for i in candidates])
         return units[candidates[max(range(len(candidates)), key=scores.__getitem__)]]
 

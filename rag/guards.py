@@ -79,12 +79,15 @@ class RefusalCheck:
 
 
 class FigureCheck:
-    """Every figure must equal one of the sources after unit normalisation (272亿 = 27.2 billion)."""
+    """Every figure must equal one of the sources after unit normalisation (272亿 = 27.2 billion), or
+    one the question states: "Did the zones use more than $20 billion …?" is answered by repeating
+    its $20 billion, which was taken for a made-up figure and turned a right answer into a refusal."""
 
     name = "figures"
 
     def run(self, text: str, ctx: Context) -> Finding:
-        bad = unsupported_figures(text, [e.statement.text for e in ctx.evidence] + [e.chunk.date for e in ctx.evidence])
+        bad = unsupported_figures(text, [e.statement.text for e in ctx.evidence] + [e.chunk.date for e in ctx.evidence]
+                                  + [ctx.question])
         return Finding(self.name, "figures", notes=[f"figures not in the sources: {', '.join(bad)}"]) if bad \
             else Finding(self.name)
 
@@ -354,6 +357,35 @@ def off_target(text: str, evidence: list[Evidence]) -> int:
         return 0
     cited = {n for s in sentences for n in cited_numbers(s) if 1 <= n <= len(evidence)}
     return max(cited, key=lambda n: evidence[n - 1].similarity) if cited else 0
+
+
+# An answer that is only a verdict: "是[1]", "No [2]."
+_BARE_VERDICT = re.compile(r"^\s*(是的?|不是|否|对|不对|会|不会|有|没有|yes|no)\s*[。.!！]?\s*((?:\[\d+\])+)\s*[。.]?\s*$",
+                           re.IGNORECASE)
+
+
+def bare_verdict(text: str) -> tuple[str, int] | None:
+    """``(verdict, source)`` for an answer that says only yes or no with one citation ("是[1]"), else
+    ``None``: the reader asked whether, and should also see the fact that decides it."""
+    m = _BARE_VERDICT.match(text)
+    if not m:
+        return None
+    cited = cited_numbers(m.group(2))
+    return (m.group(1), cited[0]) if len(set(cited)) == 1 else None
+
+
+def miscited_figures(text: str, evidence: list[Evidence], question: str = "") -> list[str]:
+    """Figures of a cited sentence that none of the sources it cites states (its original and date
+    included) and the question does not either, once the citations are fixed. The check before it accepts a figure from any source:
+    "4 [1]" passed for "how many supervised sessions" because another source says "four sessions",
+    while [1] says 12."""
+    bad = []
+    for sentence in split_answer_sentences(text):
+        cited = [evidence[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(evidence)]
+        if cited:
+            known = [question] + [t for e in cited for t in (e.statement.text, e.original.text if e.original else "", e.chunk.date)]
+            bad += unsupported_figures(sentence, known)
+    return bad
 
 
 def _figure_bonus(sentence: str, e: Evidence) -> float:

@@ -313,12 +313,30 @@ class Pipeline:
             turn.notes.append(f"regenerated after: {', '.join(verdict.problems)}")
         text, notes = guards.fix(text, guards.Context(language.dominant, evidence, self.retriever.embedder, question))
         turn.notes += notes
+        text = self._with_deciding_clause(turn, text)
+        if miscited := guards.miscited_figures(text, evidence, question):
+            turn.notes.append(f"figures not in the sources cited for them: {', '.join(miscited)}: extractive answer")
+            return self._fallback_text(turn)
         far = guards.off_target(text, evidence)
         if far and self._prefers_close(question, language, evidence, far, history):
             turn.notes.append(f"answer drew only on [{far}], far below the best sources, one of which the model "
                               f"judged more likely to state the answer: extractive answer")
             return self._fallback_text(turn)
         return text
+
+    def _with_deciding_clause(self, turn: "Turn", text: str) -> str:
+        """A bare yes or no ("是[1]") with the clause of its source that decides it, so the reader sees
+        the fact as well as the verdict ("是，…分别占全国总和的23.4%和24.5%[1]。"). Left as it is
+        when that source is in the other language (no rendering to quote in the reader's)."""
+        found = guards.bare_verdict(text)
+        if not found or found[1] > len(turn.evidence) or turn.evidence[found[1] - 1].lang != turn.language.dominant:
+            return text
+        word, n = found
+        clause = self._fallback.quote(turn.evidence[n - 1].statement.text, turn.question).rstrip("。.")
+        turn.notes.append(f"a bare yes or no: the deciding clause of [{n}] added")
+        if turn.language.dominant == "zh":
+            return f"{word}，{clause}[{n}]。"
+        return f"{word.capitalize()}. {clause[:1].upper()}{clause[1:]} [{n}]."
 
     @staticmethod
     def _generate(answerer: Answerer, turn: "Turn") -> Iterator[str]:

@@ -236,6 +236,36 @@ def test_the_fallback_quotes_the_clause_that_answers(pipeline):
           "sessions, pass a written test with a mark of at least 80%, and demonstrate a safe startup and "
           "shut-down to a senior operator.")
     assert pipeline._fallback.quote(en, "How many supervised sessions does an operator need?").endswith("12 supervised observing sessions")
+    listed = ("Specific actions include targeted investment attraction activities, innovative investment scenarios, "
+              "and promoting coordinated investment across eastern, central, and western regions.")
+    assert pipeline._fallback.quote(listed, "What specific actions will be taken?").rstrip(".") == listed.rstrip(".")  # a list stays whole
     short = "The zones used $27.2 billion of foreign investment."
     assert pipeline._fallback.quote(short, "How much foreign investment?") == short
     assert ExtractiveAnswerer().quote(zh, "经开区有多少家外贸企业？") == zh  # the plain answerer quotes whole
+
+
+def test_a_figure_must_be_in_the_source_cited_for_it(pipeline):
+    """"4 [1]" passed the figure check because another source says "four", while [1] says 12; after
+    the citations are fixed each cited sentence's figures must be in its own sources."""
+    from rag.guards import miscited_figures
+
+    ev = pipeline.ranker.rank(pipeline.retriever.search("foreign investment 2024"))
+    right = next(i for i, e in enumerate(ev, start=1) if "27.2" in e.statement.text)
+    wrong = next(i for i, e in enumerate(ev, start=1) if "27.2" not in e.statement.text)
+    assert miscited_figures(f"The zones used $27.2 billion [{right}].", ev) == []
+    assert miscited_figures(f"The zones used $27.2 billion [{wrong}].", ev) == ["$27.2 billion"]
+    assert miscited_figures(f"外资为272亿美元[{right}]。", ev) == []  # the same figure across languages
+    assert miscited_figures("The zones used $27.2 billion.", ev) == []  # uncited: the fixers' business
+
+
+def test_a_bare_yes_gets_the_clause_that_decides_it(pipeline):
+    """"是[1]" answers whether, but not with what: the reader also gets the deciding clause of [1]."""
+    from rag.guards import bare_verdict
+
+    assert bare_verdict("是[1]") == ("是", 1) and bare_verdict("No [2].") == ("No", 2)
+    assert bare_verdict("是的，占24.5%[1]。") is None and bare_verdict("是[1][2]") is None
+    turn = pipeline.prepare("Did imports and exports of the zones exceed 20% of the national total?")
+    n = next(i for i, e in enumerate(turn.evidence, start=1) if "24.5%" in e.statement.text)
+    text = pipeline._with_deciding_clause(turn, f"Yes [{n}].")
+    assert text.startswith("Yes. ") and "24.5%" in text and text.endswith(f"[{n}].") and len(text) < 200, text
+    assert pipeline._with_deciding_clause(turn, f"Yes, 24.5% [{n}].") == f"Yes, 24.5% [{n}]."
