@@ -292,3 +292,16 @@ def test_statement_jobs_target_the_other_language(rendered):
     assert {j.lang for j in jobs} == {"zh", "en"} and len(jobs) == 16
     assert all("经开区" in j.hints for j in jobs if j.lang == "zh")
     assert isinstance(Rendering.from_dict(rendered.retriever.renderings.all()[0].to_dict()), Rendering)
+
+
+def test_place_names_are_spelled_in_pinyin_for_english_renderings():
+    """A fictional city is unknown to the model, which left it in Chinese or half translated
+    ("East临市"); written in before translation, it is copied like a figure."""
+    from rag.rendering import place_names, with_place_names
+
+    source = "下一步，研究团队计划于2025年在东临市滨江新区开展为期一年的现场示范运行。"
+    assert place_names(source) == [("东临市", "Donglin City"), ("滨江新区", "Binjiang New District")]
+    assert "Donglin City Binjiang New District" in with_place_names(source, "en")
+    assert with_place_names(source, "zh") == source  # a Chinese rendering keeps them
+    assert place_names("青漪市数据要素市场化配置改革三年行动方案") == [("青漪市", "Qingyi City")]  # not in jieba's dictionary
+    assert place_names("全市共有企业100家，推动城市更新，各地区和经开区") == []  # common words are no names
