@@ -9,8 +9,8 @@ import re
 from typing import Callable, Iterator
 
 from .evidence import Evidence
-from .language import han_count
 from .figures import large_figures, parse_figures, to_chinese
+from .language import han_count
 from .records import Language
 
 #: How an extractive answer begins, by language.
@@ -24,9 +24,9 @@ SECOND_STATEMENT_MARGIN = 0.04
 #: figure, when it scores within this cosine of the best: "How many national-level development zones
 #: are there?" ranks the work-plan statement (no figure, 0.530) above the one with "232" (0.461).
 QUANTITY_MARGIN = 0.08
-#: A quoted statement longer than this (in characters, a Chinese one counting double) is cut to the clause that answers the question:
-#: a reader asking for one number should not get 200 characters to search; the source card holds
-#: the whole statement.
+#: A quoted statement longer than this (in characters, a Chinese one counting double) is cut to the
+#: clause that answers the question: a reader asking for one number should not get 200 characters
+#: to search; the source card holds the whole statement.
 BRIEF_QUOTE_CHARS = 90
 # Clause ends inside a sentence: a Chinese comma or semicolon (Chinese lists use 、), an English
 # semicolon, or an English comma before a clause opener ("…, accounting for 23.4%"). Any English
@@ -94,7 +94,6 @@ class ExtractiveAnswerer:
         else:
             parts = [f"{self.quote(evidence[i].statement.text, question).rstrip('.')} [{i + 1}]." for i in chosen]
             yield LEADS[1] + " ".join(parts)
-
 
     def quote(self, text: str, question: str) -> str:
         """What is quoted of a statement: all of it when short or without a scorer, else the clause

@@ -376,8 +376,8 @@ def bare_verdict(text: str) -> tuple[str, int] | None:
 
 def miscited_figures(text: str, evidence: list[Evidence], question: str = "") -> list[str]:
     """Figures of a cited sentence that none of the sources it cites states (its original and date
-    included) and the question does not either, once the citations are fixed. The check before it accepts a figure from any source:
-    "4 [1]" passed for "how many supervised sessions" because another source says "four sessions",
+    included) and the question does not either, once the citations are fixed. The check before it
+    accepts a figure from any source: "4 [1]" passed for "how many supervised sessions" because another source says "four sessions",
     while [1] says 12."""
     bad = []
     for sentence in split_answer_sentences(text):
