@@ -65,7 +65,7 @@ class ExtractiveAnswerer:
         best = evidence[0].similarity
         # For a quantity question only statements that state a quantity are quoted, if one is close.
         numeric = None
-        if _ASKS_QUANTITY.search(question):
+        if asks_quantity(question):
             numeric = next((i for i, e in enumerate(evidence[:3])
                             if e.similarity >= best - QUANTITY_MARGIN and states_quantity(e.statement.text)), None)
         first = numeric or 0
@@ -104,8 +104,8 @@ class ExtractiveAnswerer:
             return text
         pieces: list[str] = []  # each keeps its ending comma
         # A question stating a figure ("more than 20%?") is decided by a clause with a figure too.
-        asks_quantity = bool(_ASKS_QUANTITY.search(question)) or states_quantity(question)
-        for p in (_ANY_CLAUSE_END if asks_quantity else _CLAUSE_END).split(text):
+        by_figure = asks_quantity(question) or states_quantity(question)
+        for p in (_ANY_CLAUSE_END if by_figure else _CLAUSE_END).split(text):
             if pieces and len(pieces[-1].strip()) < _MIN_CLAUSE_CHARS:
                 pieces[-1] += p
             elif p.strip():
@@ -116,7 +116,7 @@ class ExtractiveAnswerer:
         starts = [i - 1 if i > 0 and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
         units = ["".join(pieces[start:i + 1]).strip().rstrip("，；,;。.") for i, start in enumerate(starts)]
         candidates = list(range(len(units)))
-        if asks_quantity:
+        if by_figure:
             candidates = [i for i in candidates if states_quantity(pieces[i])] or candidates
         if units_asked := {f.unit for f in parse_figures(question) if f.unit}:  # 20% is decided by a percentage
             candidates = [i for i in candidates if any(f.unit in units_asked for f in parse_figures(pieces[i]))] or candidates
@@ -125,6 +125,11 @@ class ExtractiveAnswerer:
 
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether ``question`` asks for a count, an amount or a share ("how many", 多少, 比重)."""
+    return bool(_ASKS_QUANTITY.search(question))
 
 
 def states_quantity(text: str) -> bool:

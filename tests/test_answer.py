@@ -269,3 +269,18 @@ def test_a_bare_yes_gets_the_clause_that_decides_it(pipeline):
     text = pipeline._with_deciding_clause(turn, f"Yes [{n}].")
     assert text.startswith("Yes. ") and "24.5%" in text and text.endswith(f"[{n}].") and len(text) < 200, text
     assert pipeline._with_deciding_clause(turn, f"Yes, 24.5% [{n}].") == f"Yes, 24.5% [{n}]."
+
+
+def test_a_fallback_without_any_figure_does_not_answer_how_many(pipeline):
+    """The fallback follows a draft that failed its checks (often an invented figure): when the quote
+    it would give a "how much" question states no figure, the question is refused instead."""
+    from rag.extractive import asks_quantity
+
+    assert asks_quantity("地方政府债券将为经开区建设安排多少额度？") and not asks_quantity("方案鼓励什么？")
+    q = "How much funding will local government bonds provide for zone construction?"
+    turn = pipeline.prepare(q)
+    turn.evidence = [e for e in turn.evidence if "bond" in e.statement.text]  # states no figure
+    assert turn.evidence and pipeline._fallback_text(turn) == ""
+    assert any("states no figure" in n for n in turn.notes)
+    turn = pipeline.prepare("How much foreign investment did the zones use in 2024?")
+    assert "27.2" in pipeline._fallback_text(turn)

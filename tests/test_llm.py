@@ -222,9 +222,23 @@ def test_a_refusal_probability_above_the_threshold_refuses(llm_pipeline):
     import dataclasses
 
     strict = Pipeline(llm_pipeline.retriever, llm_pipeline.answerer,
-                      dataclasses.replace(llm_pipeline.settings, llm_refuse_above=0.0))
+                      dataclasses.replace(llm_pipeline.settings, llm_refuse_above=0.0, llm_support_above=float("inf")))
     a = strict.ask("Which ministry issued the work plan?")
     assert a.refused and any("NOT_FOUND probability" in n and "> 0.0" in n for n in a.notes), a.notes
+
+
+def test_a_statement_the_model_judges_to_answer_overrules_the_refusal_probability(llm_pipeline):
+    """Above the threshold the model is asked of each statement alone whether it states the answer;
+    one clear YES answers the question, and an unanswerable one stays refused."""
+    import dataclasses
+
+    strict = Pipeline(llm_pipeline.retriever, llm_pipeline.answerer,
+                      dataclasses.replace(llm_pipeline.settings, llm_refuse_above=0.0))
+    a = strict.ask("Which ministry issued the work plan?")
+    assert not a.refused and "Commerce" in a.answer, a
+    assert any(n.startswith("NOT_FOUND overruled") for n in a.notes) and a.timings["support_ms"] > 0
+    a = strict.ask("What was the total tax revenue of the development zones in 2024?")
+    assert a.refused and not any(n.startswith("NOT_FOUND overruled") for n in a.notes), a.notes
 
 
 def test_a_made_up_person_is_not_an_answer(llm_pipeline):
