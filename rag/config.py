@@ -111,11 +111,11 @@ class Settings:
     #: yes-or-no question at 0.62) and 6 of the 9 unanswerable parts no other rule refused; at 0.30
     #: two more answerable yes-or-no parts (0.334, 0.346) are refused and no more unanswerable ones.
     llm_refuse_above: float = 0.35
-    #: ...unless the model, asked of each statement alone whether it states the answer (``support``),
-    #: answers YES over NO by at least this logit for one of them: then the question is answered with
+    #: ...unless the model, asked of the best statement alone whether it states the answer
+    #: (``support``), answers YES over NO by at least this logit: then the question is answered with
     #: NOT_FOUND ruled out. The NOT_FOUND probability alone refused answerable XQuAD questions whose
-    #: answer was in the best statement ("In what year did Tesla receive a Nobel Prize bid?" at 0.57),
-    #: and yes-or-no questions decided by a stated figure. Fitted on the gold set's tune split, between
+    #: answer was in the best statement ("What was produced at Tesla's company?" at 0.44), and
+    #: yes-or-no questions decided by a stated figure. Fitted on the gold set's tune split, between
     #: the highest unanswerable question's 0.3 and the answerable one's 0.8; ``inf`` turns it off.
     llm_support_above: float = 0.5
     llm_context: int = 2048
