@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 
 from .documents import split_refs, split_sentences
+from .glossary import load_glossary
 from .language import detect_language
 from .records import Block, Chunk, Document, Statement
 
 HEADLINE_GROUP = -1
 
 #: Raised whenever chunking changes what a document's chunks say (2: the publisher line is labelled
-#: 发布媒体). The indexer re-chunks documents indexed under another version on its next run, so an
+#: 发布媒体; 3: it adds the outlet's Chinese and English names from the glossary). The indexer re-chunks documents indexed under another version on its next run, so an
 #: existing index picks the change up without `--rebuild`.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 
 
 def group_label(group: int, group_title: str, chunk_id: str = "") -> str:
@@ -84,12 +85,24 @@ def _headline_chunk(doc: Document, common: dict[str, str]) -> Chunk:
     # for "这篇文章是哪家媒体发布的？" (cosine 0.374 vs 0.398; now 0.442).
     statements = [Statement(f"标题 Headline: {doc.title}")]
     if doc.source:
-        statements.append(Statement(f"发布媒体（来源）Publisher / source outlet: {doc.source}"))
+        statements.append(Statement(f"发布媒体（来源）Publisher / source outlet: {outlet_names(doc.source)}"))
     if doc.date:
         statements.append(Statement(f"发布时间 Published: {doc.date}"))
     text = "\n".join(s.text for s in statements)
     return Chunk(chunk_id=f"{doc.doc_id}#headline", group=HEADLINE_GROUP, group_title="Headline",
                  lang=detect_language(doc.title).dominant, text=text, statements=tuple(statements), **common)
+
+
+def outlet_names(source: str) -> str:
+    """The source as the document gives it, with the outlet's other names where the bundled glossary
+    knows it: "Zheng Quan Ri Bao（证券日报 / Securities Daily）". A Chinese reader asking which outlet
+    published the article should not get a pinyin spelling back; nor should "which newspaper"
+    miss an outlet given only in pinyin."""
+    term = load_glossary().named(source)
+    if term is None:
+        return source
+    names = [n for n in dict.fromkeys((term.zh[0], term.en[0])) if n.lower() != source.lower()]
+    return f"{source}（{' / '.join(names)}）" if names else source
 
 
 #: Chunk size for structured documents, in the embedder's tokens (EmbeddingGemma reads 2,048; retrieval

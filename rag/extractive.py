@@ -9,7 +9,7 @@ import re
 from typing import Callable, Iterator
 
 from .evidence import Evidence
-from .figures import large_figures, parse_figures, to_chinese
+from .figures import large_figures, number_words, parse_figures, to_chinese
 from .language import han_count
 from .records import Language
 
@@ -28,12 +28,9 @@ QUANTITY_MARGIN = 0.08
 #: clause that answers the question: a reader asking for one number should not get 200 characters
 #: to search; the source card holds the whole statement.
 BRIEF_QUOTE_CHARS = 90
-# Clause ends inside a sentence: a Chinese comma or semicolon (Chinese lists use 、), an English
-# semicolon, or an English comma before a clause opener ("…, accounting for 23.4%"). Any English
-# comma before a space ends one only for a quantity question: elsewhere it may separate the items of
-# the list that was asked for ("targeted investment attraction activities, innovative investment
-# scenarios, and …"), while a quantity question wants the one item with its figure.
-_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=;)(?=\s)|(?<=,)(?=\s+(?:with|accounting|while|which|including|but)\b)")
+# Clause ends inside a sentence (only quantity questions are cut, see ``quote``): a Chinese comma or
+# semicolon (Chinese lists use 、), an English semicolon, or an English comma before a space: a
+# quantity question wants the one item of a list with its figure.
 _ANY_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
 # A clause that points back at the one before it ("分别占全国的23.4%和24.5%", ", accounting for …",
 # ", which …") is quoted with that one: alone it does not say what it is about.
@@ -96,16 +93,20 @@ class ExtractiveAnswerer:
             yield LEADS[1] + " ".join(parts)
 
     def quote(self, text: str, question: str) -> str:
-        """What is quoted of a statement: all of it when short or without a scorer, else the clause
-        the scorer puts closest to the question (one stating a figure, for a quantity question; one in
-        the question's own unit, when the question states a percentage or a sum),
+        """What is quoted of a statement: all of it when short, without a scorer or for a question
+        that neither asks for nor states a figure; else the clause the scorer puts closest to the
+        question among those giving an amount (in the question's own unit, when it states a
+        percentage or a sum),
         with the clause before it when it points back ("…，分别占全国的23.4%和24.5%")."""
-        if self.score_clauses is None or len(text) + han_count(text) <= BRIEF_QUOTE_CHARS:
+        # Only a question asking for a figure, or stating one ("more than 20%?"), gets a clause: it is
+        # decided by a clause with a figure. For other questions the closest clause was often the one
+        # naming the question's subject, not its answer (XQuAD: "球栉水母拥有的小触手叫什么？" got
+        # 教科书上的例子是球栉水母, 3 of 100 Chinese answers lost), and the whole statement is quoted.
+        if (self.score_clauses is None or len(text) + han_count(text) <= BRIEF_QUOTE_CHARS
+                or not (asks_quantity(question) or states_quantity(question))):
             return text
         pieces: list[str] = []  # each keeps its ending comma
-        # A question stating a figure ("more than 20%?") is decided by a clause with a figure too.
-        by_figure = asks_quantity(question) or states_quantity(question)
-        for p in (_ANY_CLAUSE_END if by_figure else _CLAUSE_END).split(text):
+        for p in _ANY_CLAUSE_END.split(text):
             if pieces and len(pieces[-1].strip()) < _MIN_CLAUSE_CHARS:
                 pieces[-1] += p
             elif p.strip():
@@ -116,8 +117,7 @@ class ExtractiveAnswerer:
         starts = [i - 1 if i > 0 and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
         units = ["".join(pieces[start:i + 1]).strip().rstrip("，；,;。.") for i, start in enumerate(starts)]
         candidates = list(range(len(units)))
-        if by_figure:
-            candidates = [i for i in candidates if states_quantity(pieces[i])] or candidates
+        candidates = [i for i in candidates if mentions_quantity(pieces[i])] or candidates
         if units_asked := {f.unit for f in parse_figures(question) if f.unit}:  # 20% is decided by a percentage
             candidates = [i for i in candidates if any(f.unit in units_asked for f in parse_figures(pieces[i]))] or candidates
         scores = self.score_clauses(question, [units[i] for i in candidates])
@@ -130,6 +130,17 @@ _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}
 def asks_quantity(question: str) -> bool:
     """Whether ``question`` asks for a count, an amount or a share ("how many", 多少, 比重)."""
     return bool(_ASKS_QUANTITY.search(question))
+
+
+#: Quantities in words that are no figure: 三分之二的人口, 一半以上, "half of", "dozens", "unmanned".
+_QUANTITY_WORDS = re.compile(r"分之|一半|半数|过半|大多数|数以|\b(?:half|dozens?|hundreds|thousands|millions|"
+                             r"none|no one|unmanned|majority)\b", re.IGNORECASE)
+
+
+def mentions_quantity(text: str) -> bool:
+    """Whether ``text`` gives an amount in any form: a figure (``states_quantity``), a count in
+    words ("two", 三部门) or a proportion in words (三分之二, 一半以上)."""
+    return states_quantity(text) or bool(number_words(text)) or bool(_QUANTITY_WORDS.search(text))
 
 
 def states_quantity(text: str) -> bool:

@@ -119,6 +119,12 @@ class Glossary:
         out.append(text[last:])
         return "".join(out)
 
+    def named(self, name: str) -> Term | None:
+        """The term ``name`` names: one of its forms in any case and spacing, or its Chinese form
+        spelled in pinyin ("Zheng Quan Ri Bao" for 证券日报, the way English summaries of Chinese news
+        give their source); ``None`` when none does."""
+        return _named(tuple(self.terms), name)
+
     def missing(self, source: str, source_lang: str, rendering: str, target: str) -> list[str]:
         """The terms of ``source`` that ``rendering`` names in none of their ``target`` forms."""
         low = rendering.lower()
@@ -127,6 +133,31 @@ class Glossary:
             if not any(f.lower() in low for f in m.term.forms(target)):
                 gone.append(m.term.forms(target)[0])
         return list(dict.fromkeys(gone))
+
+
+def _letters(name: str) -> str:
+    """A name reduced to what identifies it: lower-case letters, digits and Han characters."""
+    return re.sub(r"[^0-9a-z\u4e00-\u9fff]", "", name.lower())
+
+
+@lru_cache(maxsize=256)
+def _pinyin(han: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return _letters("".join(lazy_pinyin(han)))
+
+
+def _named(terms: tuple[Term, ...], name: str) -> Term | None:
+    key = _letters(name)
+    if not key:
+        return None
+    for term in terms:
+        if any(_letters(f) == key for f in term.en + term.zh):
+            return term
+    for term in terms:
+        if key.isascii() and any(_pinyin(f) == key for f in term.zh):
+            return term
+    return None
 
 
 @lru_cache(maxsize=8)

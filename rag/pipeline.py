@@ -13,8 +13,7 @@ from .answer import Answer, join_sentences, merge_answers, refusal, resolve_cita
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
-from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, states_quantity
-from .figures import number_words
+from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, mentions_quantity
 from .language import detect_language, han_count, has_han
 from .lexical import tokenize
 from .prompts import RETRY_NOTE
@@ -411,7 +410,7 @@ class Pipeline:
         has no verified rendering (the notes then say so)."""
         self._note_quoting(turn)
         text = "".join(self._fallback.generate(turn.question, turn.language, turn.evidence, turn.history))
-        if asks_quantity(turn.question) and not (states_quantity(text) or number_words(text)):
+        if asks_quantity(turn.question) and not mentions_quantity(text):
             # The fallback follows a draft that failed its checks; a quote without any figure does not
             # answer "how many", and the failed draft (often an invented figure) suggests the
             # documents do not hold it.

@@ -61,3 +61,14 @@ def test_every_bundled_line_parses_with_two_columns():
     g = load_glossary()
     assert len(g.terms) > 100 and all(t.en and t.zh for t in g.terms)
     assert parse("a\tb|c", "x") == [Term(("a",), ("b", "c"))]
+
+
+def test_an_outlet_is_named_by_any_form_or_its_pinyin_spelling():
+    from rag.chunking import outlet_names
+
+    g = load_glossary()
+    assert g.named("Zheng Quan Ri Bao").zh[0] == "证券日报" and g.named("zhengquan ribao").zh[0] == "证券日报"
+    assert g.named("XINHUA").zh[0] == "新华社" and g.named("证券时报").en[0] == "Securities Times"
+    assert g.named("Some Blog") is None and g.named("") is None and g.named("Ri Bao") is None
+    assert outlet_names("Zheng Quan Ri Bao") == "Zheng Quan Ri Bao（证券日报 / Securities Daily）"
+    assert outlet_names("Some Blog") == "Some Blog"

@@ -53,7 +53,8 @@ def test_incremental_add_update_remove(fresh_settings, embedder, tmp_path):
     manifest_path.write_text(json.dumps(manifest))
     r = index_documents(default_documents(s), s, embedder=embedder, progress=False)
     assert r.updated == ["etdz-reform-2025-05-27"] and r.embedded == 6
-    assert "发布媒体" in next(c.text for c in store.open_index(s.index_dir).chunks[:] if c.chunk_id.endswith("#headline"))
+    headline = next(c.text for c in store.open_index(s.index_dir).chunks[:] if c.chunk_id.endswith("#headline"))
+    assert "发布媒体" in headline and "证券日报" in headline  # the outlet's Chinese name, from the glossary
     r = index_documents(default_documents(s), s, embedder=embedder, progress=False)
     assert r.unchanged == ["etdz-reform-2025-05-27"] and r.embedded == 0
     # A new document: only its chunks are embedded; old vectors are kept bit for bit.
