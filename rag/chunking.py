@@ -16,8 +16,9 @@ from .records import Block, Chunk, Document, Statement
 HEADLINE_GROUP = -1
 
 #: Raised whenever chunking changes what a document's chunks say (2: the publisher line is labelled
-#: 发布媒体; 3: it adds the outlet's Chinese and English names from the glossary). The indexer re-chunks documents indexed under another version on its next run, so an
-#: existing index picks the change up without `--rebuild`.
+#: 发布媒体; 3: it adds the outlet's Chinese and English names from the glossary). The indexer
+#: re-chunks documents indexed under another version on its next run, so an existing index picks
+#: the change up without `--rebuild`.
 CHUNKING_VERSION = 3
 
 

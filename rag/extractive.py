@@ -31,7 +31,7 @@ BRIEF_QUOTE_CHARS = 90
 # Clause ends inside a sentence (only quantity questions are cut, see ``quote``): a Chinese comma or
 # semicolon (Chinese lists use 、), an English semicolon, or an English comma before a space: a
 # quantity question wants the one item of a list with its figure.
-_ANY_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
+_CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
 # A clause that points back at the one before it ("分别占全国的23.4%和24.5%", ", accounting for …",
 # ", which …") is quoted with that one: alone it does not say what it is about.
 _POINTS_BACK = re.compile(r"^(?:分别|其中|占|并|且|(?:respectively|accounting|which|while|and)\b)", re.IGNORECASE)
@@ -106,7 +106,7 @@ class ExtractiveAnswerer:
                 or not (asks_quantity(question) or states_quantity(question))):
             return text
         pieces: list[str] = []  # each keeps its ending comma
-        for p in _ANY_CLAUSE_END.split(text):
+        for p in _CLAUSE_END.split(text):
             if pieces and len(pieces[-1].strip()) < _MIN_CLAUSE_CHARS:
                 pieces[-1] += p
             elif p.strip():

@@ -123,7 +123,17 @@ class Glossary:
         """The term ``name`` names: one of its forms in any case and spacing, or its Chinese form
         spelled in pinyin ("Zheng Quan Ri Bao" for 证券日报, the way English summaries of Chinese news
         give their source); ``None`` when none does."""
-        return _named(tuple(self.terms), name)
+        key = _letters(name)
+        if not key:
+            return None
+        for term in self.terms:
+            if any(_letters(f) == key for f in term.en + term.zh):
+                return term
+        if key.isascii():
+            for term in self.terms:
+                if any(_pinyin(f) == key for f in term.zh):
+                    return term
+        return None
 
     def missing(self, source: str, source_lang: str, rendering: str, target: str) -> list[str]:
         """The terms of ``source`` that ``rendering`` names in none of their ``target`` forms."""
@@ -145,19 +155,6 @@ def _pinyin(han: str) -> str:
     from pypinyin import lazy_pinyin
 
     return _letters("".join(lazy_pinyin(han)))
-
-
-def _named(terms: tuple[Term, ...], name: str) -> Term | None:
-    key = _letters(name)
-    if not key:
-        return None
-    for term in terms:
-        if any(_letters(f) == key for f in term.en + term.zh):
-            return term
-    for term in terms:
-        if key.isascii() and any(_pinyin(f) == key for f in term.zh):
-            return term
-    return None
 
 
 @lru_cache(maxsize=8)

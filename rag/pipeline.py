@@ -277,22 +277,14 @@ class Pipeline:
         """The answerer's highest YES−NO judgement that one of the best ``SUPPORT_STATEMENTS``
         statements alone states the answer (``support``), or ``None`` without that judgement. A
         second opinion for the NOT_FOUND probability: asked of one statement at a time, the small
-        model is not swayed by the others. Each judgement costs ~1.5 s on 2 cores, so it stops at
-        the first statement that clears ``Settings.llm_support_above``."""
+        model is not swayed by the others."""
         score = getattr(self.answerer, "support", None)
         if score is None or self.settings.llm_support_above == float("inf"):
             return None
         t0 = time.perf_counter()
-        best = None
-        for e in turn.evidence[:SUPPORT_STATEMENTS]:
-            judged = score(turn.question, turn.language, [e], turn.history)
-            if not judged:
-                break
-            best = judged[0] if best is None else max(best, judged[0])
-            if best >= self.settings.llm_support_above:
-                break
+        scores = score(turn.question, turn.language, turn.evidence[:SUPPORT_STATEMENTS], turn.history)
         turn.timings["support_ms"] = turn.timings.get("support_ms", 0.0) + (time.perf_counter() - t0) * 1000
-        return best
+        return max(scores) if scores else None
 
     def composer(self, turn: "Turn") -> Answerer:
         """Who writes the answer: the answerer, or the quoting fallback when the best statement is
