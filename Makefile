@@ -10,8 +10,18 @@ PIP := $(PY) -m pip
 # PyTorch's CPU index provides it. Either way no multi-GB CUDA build is pulled in.
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
-# llama.cpp's default native build crashes with SIGILL on these machines; a portable AVX2 build works.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+# llama.cpp's default native build crashes with SIGILL on these machines; a portable AVX2 build works,
+# plus the AVX-512 kernels where /proc/cpuinfo lists every extension they use: on 2 cores of a Xeon
+# with AVX-512 VNNI they evaluate a prompt ~40% faster (66 → 92 tokens/s, the answer's first token).
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has = $(filter $(1),$(CPU_FLAGS))
+LLAMA_AVX512 := $(if $(and $(call has,avx512f),$(call has,avx512cd),$(call has,avx512vl),$(call has,avx512dq),$(call has,avx512bw)),\
+  -DGGML_AVX512=ON $(if $(call has,avx512_vnni),-DGGML_AVX512_VNNI=ON) $(if $(call has,avx512vbmi),-DGGML_AVX512_VBMI=ON))
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $(strip $(LLAMA_AVX512))
+LLAMA_VERSION ?= 0.3.36
+# pip's own wheel cache ignores CMAKE_ARGS (a wheel built with other flags would be reused), so the
+# wheel is built once per set of flags into a folder named for them, outside the repository.
+LLAMA_WHEELS ?= $(HOME)/.cache/rag-bilingual/wheels/llama-cpp-python-$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
 LLM_MODEL ?= qwen2.5-coder-1.5b-instruct-q4_k_m
 
 .PHONY: install deps models run search test eval bench clean browser-deps scale-deps ocr-deps
@@ -28,7 +38,10 @@ $(VENV)/.deps-installed: pyproject.toml
 	else \
 	  $(PIP) install -q "torch==$(TORCH_VERSION)" --index-url $(TORCH_CPU_INDEX); \
 	fi
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -e ".[test,llm,ui]"
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --no-cache-dir -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"
+	$(PIP) install -q --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PIP) install -q -e ".[test,llm,ui]"
 	touch $@
 
 models: deps

@@ -125,10 +125,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     settings = _settings(args)
     args.paths, args.ray = ray_and_paths(args.paths, args.ray)
     if args.paths:
-        docs = load_documents(args.paths, settings.max_file_bytes, settings.max_pages, ocr=settings.ocr == "on")
+        docs = load_documents(args.paths, settings.max_file_bytes, settings.max_pages, ocr=settings.reads_scans)
     elif args.rebuild:
         docs = load_documents(rebuild_sources(settings), settings.max_file_bytes, settings.max_pages,
-                              ocr=settings.ocr == "on")
+                              ocr=settings.reads_scans)
     else:
         docs = default_documents(settings)
     for doc in docs:

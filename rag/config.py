@@ -125,6 +125,11 @@ class Settings:
     llm_api_key: str = ""
     llm_timeout: float = 120.0
 
+    @property
+    def reads_scans(self) -> bool:
+        """Whether scanned pages are read with OCR (``ocr``)."""
+        return self.ocr == "on"
+
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None,
              environ: Mapping[str, str] | None = None) -> "Settings":

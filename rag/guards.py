@@ -86,8 +86,7 @@ class FigureCheck:
     name = "figures"
 
     def run(self, text: str, ctx: Context) -> Finding:
-        bad = unsupported_figures(text, [e.statement.text for e in ctx.evidence] + [e.chunk.date for e in ctx.evidence]
-                                  + [ctx.question])
+        bad = unsupported_figures(text, figure_sources(ctx.evidence, ctx.question))
         return Finding(self.name, "figures", notes=[f"figures not in the sources: {', '.join(bad)}"]) if bad \
             else Finding(self.name)
 
@@ -374,6 +373,12 @@ def bare_verdict(text: str) -> tuple[str, int] | None:
     return (m.group(1), cited[0]) if len(set(cited)) == 1 else None
 
 
+def figure_sources(evidence: list[Evidence], question: str = "") -> list[str]:
+    """The texts an answer's figures may come from: the question, and each statement with its
+    original (the source a rendering was made from) and its document's date."""
+    return [question] + [t for e in evidence for t in (e.statement.text, e.original.text if e.original else "", e.chunk.date)]
+
+
 def miscited_figures(text: str, evidence: list[Evidence], question: str = "") -> list[str]:
     """Figures of a cited sentence that none of the sources it cites states (its original and date
     included) and the question does not either, once the citations are fixed. The check before it
@@ -383,8 +388,7 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
     for sentence in split_answer_sentences(text):
         cited = [evidence[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(evidence)]
         if cited:
-            known = [question] + [t for e in cited for t in (e.statement.text, e.original.text if e.original else "", e.chunk.date)]
-            bad += unsupported_figures(sentence, known)
+            bad += unsupported_figures(sentence, figure_sources(cited, question))
     return bad
 
 

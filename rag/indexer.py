@@ -290,7 +290,7 @@ def _rebuild_loss(previous: dict[str, str] | None, problem: str, sources: list[P
         return ""
     try:
         recovered = {d.doc_id for d in load_documents(sources, settings.max_file_bytes, settings.max_pages,
-                                                      ocr=settings.ocr == "on")}
+                                                      ocr=settings.reads_scans)}
     except RagError:
         return ""  # the rebuild stops on this file with its own error before replacing anything
     lost = sorted(set(previous) - recovered)

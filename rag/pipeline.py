@@ -436,7 +436,7 @@ class Pipeline:
             if target != language.dominant:
                 out.append(e)
                 continue
-            r = store.settled(e.statement.text, target)
+            r = store.settled(e.statement.text, target, self.renderer.glossary if self.renderer else None)
             if r is None and budget > 0 and self.renderer is not None:
                 budget -= 1
                 r = self.renderer.render(Job(e.statement.text, target, document_terms(e.chunk.title, target)))

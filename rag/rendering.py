@@ -235,12 +235,17 @@ class RenderingStore:
         with self._lock:
             return self._items.get(rendering_key(source, lang))
 
-    def settled(self, source: str, lang: str) -> Rendering | None:
+    def settled(self, source: str, lang: str, glossary: Glossary | None = None) -> Rendering | None:
         """The rendering made under the current method, passed or not; ``None`` when the statement
-        is still to be rendered (never, or by an older method: until then ``verified`` still
-        serves an older passed one)."""
+        is still to be rendered (never, by an older method, or, given the ``glossary``, missing a
+        term it had none to miss when it was checked: a term added to the glossary re-renders the
+        statements that contain it; until then ``verified`` still serves the older one)."""
         r = self.get(source, lang)
-        return r if r is not None and r.method >= RENDERING_METHOD else None
+        if r is None or r.method < RENDERING_METHOD:
+            return None
+        if r.checks.get("terms", "ok") == "ok" and check_terms(source, r.text, lang, glossary) != "ok":
+            return None
+        return r
 
     def verified(self, source: str, lang: str) -> str:
         """The verified rendering's text, or ``""``."""
@@ -292,11 +297,11 @@ class Renderer:
 
     def render(self, job: Job) -> Rendering:
         """The cached rendering of ``job``, or a new one (checked, retried once, stored)."""
-        cached = self.store.settled(job.source, job.lang)
+        cached = self.store.settled(job.source, job.lang, self.glossary)
         if cached is not None:
             return cached
         with self._lock:
-            cached = self.store.settled(job.source, job.lang)
+            cached = self.store.settled(job.source, job.lang, self.glossary)
             if cached is not None:
                 return cached
             previous = self.store.get(job.source, job.lang)
@@ -327,7 +332,10 @@ class Renderer:
                           seconds=round(time.perf_counter() - t0, 2), created=time.strftime("%Y-%m-%dT%H:%M:%S"),
                           method=RENDERING_METHOD)
             if not r.passed and previous is not None and previous.passed:
-                r = replace(previous, method=RENDERING_METHOD)  # no worse than before; not tried again
+                # No worse than before; not tried again (its terms check as of now, so that a
+                # glossary term it misses does not send it back to be rendered at every use).
+                r = replace(previous, method=RENDERING_METHOD, checks={
+                    **previous.checks, "terms": check_terms(job.source, previous.text, job.lang, self.glossary)})
             self.store.add(r)
             return r
 
@@ -353,7 +361,7 @@ class Renderer:
         """Render every job not yet in the cache, with a progress bar; returns what was done."""
         from tqdm import tqdm
 
-        todo = [j for j in dict.fromkeys(jobs) if self.store.settled(j.source, j.lang) is None]
+        todo = [j for j in dict.fromkeys(jobs) if self.store.settled(j.source, j.lang, self.glossary) is None]
         report = RenderReport()
         for job in tqdm(todo, desc="rendering statements", unit="stmt", disable=not progress or not todo,
                         file=sys.stderr):

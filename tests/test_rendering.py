@@ -167,6 +167,29 @@ def test_a_missing_standard_term_is_advisory_and_sends_the_rendering_back(embedd
     assert r.passed and r.text == NONSTANDARD and "terms" in r.checks and r.checks["terms"] != "ok"
 
 
+CARBON = "There will be efforts to develop a carbon footprint system that aligns with Chinese characteristics"
+
+
+def test_a_term_added_to_the_glossary_renders_the_statements_holding_it_again_once(embedder, tmp_path):
+    from rag.glossary import Glossary, parse
+
+    before = Glossary(parse("carbon footprint\t碳足迹", "test"))
+    after = Glossary(parse("Chinese characteristics\t中国特色\ncarbon footprint\t碳足迹", "test"))
+    store = RenderingStore(tmp_path)
+    old = Renderer(Scripted(["将努力建立符合中国标准的碳足迹体系。"]), embedder, store, 0.5, glossary=before).render(Job(CARBON, "zh"))
+    assert old.checks["terms"] == "ok" and store.settled(CARBON, "zh", before) == old
+    # The new term is missing from the stored rendering: it is made again, and then settled.
+    assert store.settled(CARBON, "zh", after) is None and store.verified(CARBON, "zh") == old.text
+    t = Scripted(["将努力建立具有中国特色的碳足迹体系。"])
+    new = Renderer(t, embedder, store, 0.5, glossary=after).render(Job(CARBON, "zh"))
+    assert "中国特色" in new.text and RenderingStore(tmp_path).settled(CARBON, "zh", after) == new
+    # A re-rendering that still misses the term is kept as it is, not made again at every use.
+    store2 = RenderingStore(tmp_path / "b")
+    Renderer(Scripted([old.text]), embedder, store2, 0.5, glossary=before).render(Job(CARBON, "zh"))
+    again = Renderer(Scripted([old.text, old.text]), embedder, store2, 0.5, glossary=after).render(Job(CARBON, "zh"))
+    assert again.checks["terms"] != "ok" and store2.settled(CARBON, "zh", after) == again
+
+
 # --- the real local model -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -166,7 +166,7 @@ class ChatService:
             # Parse fully before touching the index; the documents name the file where it will be kept.
             docs = [dataclasses.replace(d, path=str(self.uploads / name))
                     for d in load_file(staged, self.settings.max_file_bytes, self.settings.max_pages,
-                                       ocr=self.settings.ocr == "on")]
+                                       ocr=self.settings.reads_scans)]
             with self._index_lock:
                 report = index_documents(docs, self.settings, embedder=self.embedder, progress=False)
                 self.uploads.mkdir(parents=True, exist_ok=True)
