@@ -30,7 +30,9 @@ install: deps models
 
 deps: $(VENV)/.deps-installed
 
-$(VENV)/.deps-installed: pyproject.toml
+# The Makefile is a prerequisite too: it holds the llama.cpp build flags, so an existing .venv built
+# with other flags is given the wheel for these.
+$(VENV)/.deps-installed: pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	if ls /opt/wheels/torch-$(TORCH_VERSION)+cpu-*.whl >/dev/null 2>&1; then \
