@@ -20,7 +20,7 @@ from .answer import Answer, cited_numbers, split_answer_sentences
 from .errors import InputError
 from .documents import REF_MARKER as _MARKER_RE
 from .guards import REFUSAL_PHRASES
-from .figures import Figure, parse_figures, same_figure, unsupported_figures
+from .figures import Figure, number_words, parse_figures, same_figure, unsupported_figures
 from .language import detect_language, language_neutral, reader_language
 from .records import SearchResult
 
@@ -102,12 +102,15 @@ def load_gold(path: Path) -> list[GoldItem]:
 
 # ---- text metrics -------------------------------------------------------------------------------
 
+_ARTICLES = ("a", "an", "the")
+
+
 def _tokens(text: str) -> list[str]:
     text = re.sub(r"\[\d+\]", " ", text.lower())
     out: list[str] = []
     for piece in re.findall(r"[\u4e00-\u9fff]|[a-z0-9]+(?:[.,]\d+)*%?", text):
         out.append(piece)
-    return [t for t in out if t not in ("a", "an", "the")]  # SQuAD drops English articles
+    return [t for t in out if t not in _ARTICLES]  # SQuAD drops English articles
 
 
 def exact_match(pred: str, ref: str) -> float:
@@ -134,13 +137,13 @@ def _fact_tokens(text: str) -> list[str]:
     """Tokens for key-fact matching: one per Chinese character, English words, whole numbers
     (thousands separators removed, decimals kept), so a match can only start and end on a boundary."""
     text = re.sub(r"(?<=\d),(?=\d{3})", "", _MARKER_RE.sub(" ", text.lower()))
-    return _FACT_TOKEN.findall(text)
+    return [t for t in _FACT_TOKEN.findall(text) if t not in _ARTICLES]  # "A bridge" is stated by "the bridge"
 
 
 def _figure_form(form: str) -> Figure | None:
     """The figure a key-fact form states when it is nothing but one figure ("60,000", "272亿美元",
     "23.4%"); such forms match by value, so each language's rendering of the figure is accepted."""
-    figures = parse_figures(form)
+    figures = parse_figures(form) or number_words(form)  # "three" is the count 3 an answer may write as digits
     if len(figures) != 1:
         return None
     rest = form.replace(figures[0].raw, "", 1)
@@ -156,7 +159,8 @@ def fact_present(answer: str, form: str) -> bool:
     deliberate stem ("streamlin*" matches "streamlining")."""
     figure = _figure_form(form)
     if figure is not None:
-        return any(same_figure(figure, f) for f in parse_figures(_MARKER_RE.sub(" ", answer)))
+        text = _MARKER_RE.sub(" ", answer)
+        return any(same_figure(figure, f) for f in (*parse_figures(text), *number_words(text)))
     stem = form.endswith("*")
     want = _fact_tokens(form.rstrip("*"))
     have = _fact_tokens(answer)

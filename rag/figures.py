@@ -13,15 +13,16 @@ from .documents import REF_MARKER
 
 _EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3, "m": 1e6, "bn": 1e9}
 _ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百万": 1e6, "千万": 1e7}
+_MONEY = ("usd", "cny", "gbp", "eur")
 _CITATION = REF_MARKER
 _FIGURE = re.compile(
-    r"(?P<cur>US\$|\$|USD\s?|RMB\s?|¥|￥)?\s*"
+    r"(?P<cur>US\$|\$|USD\s?|RMB\s?|¥|￥|£|€|GBP\s?|EUR\s?)?\s*"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:(?P<short>k|m|bn)(?![A-Za-z]))?"
-    r"\s*(?P<pct>%|％|percent\b)?"
-    r"(?:\s*(?P<en>trillion|billion|million|thousand|bn)\b)?"
+    r"\s*(?P<pct>%|％|percent(?![A-Za-z]))?"
+    r"(?:\s*(?P<en>trillion|billion|million|thousand|bn)(?![A-Za-z]))?"
     r"(?:\s*(?P<zh>万亿|千万|百万|亿|万|千))?"
-    r"\s*(?P<unit>US dollars|dollars|yuan|RMB|美元|元|人民币)?",
+    r"\s*(?P<unit>US dollars|dollars|yuan|RMB|美元|元|人民币|pounds|euros|英镑|欧元)?",
     re.IGNORECASE)
 
 
@@ -31,7 +32,7 @@ class Figure:
 
     raw: str
     value: float
-    unit: str  # "usd", "cny", "pct" or "" (a bare count or year)
+    unit: str  # "usd", "cny", "gbp", "eur", "pct" or "" (a bare count or year)
 
 
 def parse_figures(text: str) -> list[Figure]:
@@ -54,6 +55,10 @@ def parse_figures(text: str) -> list[Figure]:
             unit = "usd"
         elif cur in ("rmb", "¥", "￥") or unit_word in ("yuan", "rmb", "元", "人民币"):
             unit = "cny"
+        elif cur in ("£", "gbp") or unit_word in ("pounds", "英镑"):
+            unit = "gbp"
+        elif cur in ("€", "eur") or unit_word in ("euros", "欧元"):
+            unit = "eur"
         else:
             unit = ""
         figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit))
@@ -62,7 +67,7 @@ def parse_figures(text: str) -> list[Figure]:
 
 def large_figures(text: str) -> list[Figure]:
     """The figures worth rendering in the other language: money, or counts of 10,000 and more."""
-    return [f for f in parse_figures(text) if f.unit in ("usd", "cny") or f.value >= 1e4]
+    return [f for f in parse_figures(text) if f.unit in _MONEY or f.value >= 1e4]
 
 
 def same_figure(a: Figure, b: Figure) -> bool:
@@ -108,7 +113,7 @@ def to_chinese(fig: Figure) -> str:
     """Render a figure the way a Chinese text would: 27.2 billion USD -> 272亿美元."""
     if fig.unit == "pct":
         return f"{_fmt(fig.value)}%"
-    suffix = {"usd": "美元", "cny": "元", "": ""}[fig.unit]
+    suffix = {"usd": "美元", "cny": "元", "gbp": "英镑", "eur": "欧元", "": ""}[fig.unit]
     for word, scale in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
         if abs(fig.value) >= scale and _reads_scaled(fig.value / scale):
             return f"{_fmt(fig.value / scale)}{word}{suffix}"
@@ -125,7 +130,7 @@ def to_english(fig: Figure) -> str:
             break
     else:
         body = f"{fig.value:,.0f}" if fig.value == int(fig.value) else _fmt(fig.value)
-    return {"usd": f"${body}", "cny": f"{body} yuan", "": body}[fig.unit]
+    return {"usd": f"${body}", "cny": f"{body} yuan", "gbp": f"£{body}", "eur": f"€{body}", "": body}[fig.unit]
 
 
 #: A scaled figure reads naturally with at most this many digits: 272亿, 9.9万, 10.7 trillion; a

@@ -325,9 +325,18 @@ class Pipeline:
         if verdict.problems:
             hints = [RETRY_NOTE[p][language.dominant] for p in verdict.problems]
             # The second attempt may refuse: a made-up name or figure in a first attempt that was
-            # not allowed to refuse often means the sources do not hold the answer.
-            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints))
+            # not allowed to refuse often means the sources do not hold the answer. A first attempt
+            # whose only fault was its language had found an answer, so the decision to answer
+            # stands: on XQuAD, retries after a Chinese draft to an English question refused
+            # answerable questions.
+            wording_only = set(verdict.problems) == {"language"}
+            extra = {"may_refuse": False} if wording_only and not isinstance(self.answerer, ExtractiveAnswerer) else {}
+            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints, **extra))
             second = guards.check(retry, language.dominant, evidence, question=question)
+            if second.refused and wording_only:
+                turn.notes.append("regenerated after: language; model then said the sources do not answer: "
+                                  "extractive answer")
+                return self._fallback_text(turn)
             if second.refused:
                 turn.notes.append("regenerated; model then said the sources do not answer")
                 return ""

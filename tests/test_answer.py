@@ -284,3 +284,44 @@ def test_a_fallback_without_any_figure_does_not_answer_how_many(pipeline):
     assert any("states no figure" in n for n in turn.notes)
     turn = pipeline.prepare("How much foreign investment did the zones use in 2024?")
     assert "27.2" in pipeline._fallback_text(turn)
+
+
+class _ScriptedAnswerer:
+    """Gives the drafts it is handed, in order, and records whether each could refuse: the repair
+    step's control flow without a model's randomness."""
+
+    name = "scripted"
+
+    def __init__(self, *drafts: str) -> None:
+        self.drafts, self.may_refuse = list(drafts), []
+
+    def generate(self, question, language, evidence, history=None, notes=None, may_refuse=True):
+        self.may_refuse.append(may_refuse)
+        yield self.drafts.pop(0)
+
+
+def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
+    """A draft whose only fault is its language had found the answer: the retry keeps the decision to
+    answer, and a retry that refuses anyway gives the extractive answer instead of a refusal. A draft
+    with an invented figure may still end in a refusal."""
+    from rag import guards
+
+    q = "How much foreign investment did the zones use in 2024?"
+    scripted = _ScriptedAnswerer("国家级经开区实际使用外资272亿美元[1]。", "NOT_FOUND")
+    pipeline = Pipeline(retriever, scripted)
+    turn = pipeline.prepare(q)
+    draft = "".join(scripted.generate(q, turn.language, turn.evidence))
+    verdict = pipeline.verify(turn, draft)
+    assert verdict.problems == ["language"]
+    text = pipeline.repair(turn, draft, verdict)
+    assert scripted.may_refuse == [True, False] and "27.2" in text and "[1]" in text
+    assert any("extractive answer" in n for n in turn.notes)
+
+    scripted = _ScriptedAnswerer("NOT_FOUND")
+    pipeline = Pipeline(retriever, scripted)
+    turn = pipeline.prepare(q)
+    draft = "The zones used $99.9 billion [1]."
+    verdict = pipeline.verify(turn, draft)
+    assert verdict.problems == ["figures"]
+    assert pipeline.repair(turn, draft, verdict) == "" and scripted.may_refuse == [True]
+    assert guards.check("NOT_FOUND", "en", turn.evidence).refused

@@ -47,6 +47,10 @@ def test_key_facts_match_on_number_and_token_boundaries():
     assert fact_present("由国家市场监督管理总局推动", "市场监督管理") and not fact_present("市场", "市场监管")
     assert fact_present("published 2025-05-27 16:17", "2025-05-27") and fact_present("于2025年5月27日发布", "2025年5月27日")
     assert not fact_present("2025-05-270", "2025-05-27")
+    # A spelled-out count is the same fact in digits, and English articles are not part of a fact.
+    assert fact_present("3 [1]", "three") and fact_present("three plays [1]", "3") and not fact_present("threefold", "three")
+    assert fact_present("The bridge was opened in 1981 [1]", "A bridge")
+    assert fact_present("3000万英镑[1]", "£30m") and not fact_present("3000万美元[1]", "£30m")
 
 
 def test_figures_normalise_across_languages():
@@ -59,6 +63,11 @@ def test_figures_normalise_across_languages():
     assert unsupported_figures("外资27.2亿美元[2]", [G1]) == ["27.2亿美元"]
     assert unsupported_figures("税收收入为2.5万亿元", [G1]) == ["2.5万亿元"]
     assert parse_figures("US$5m")[0].value == 5e6 and parse_figures("a 5m wall")[0].value == 5  # metres stay 5
+    # Pounds and euros are currencies of their own; a scale word may run into Chinese text.
+    assert same_figure(parse_figures("£30m")[0], parse_figures("3000万英镑")[0])
+    assert not same_figure(parse_figures("€30m")[0], parse_figures("£30m")[0])
+    assert parse_figures("30 million英镑")[0].value == 3e7 and to_chinese(parse_figures("€2.5 billion")[0]) == "25亿欧元"
+    assert unsupported_figures("年度传输费为3000万英镑[1]", ["annual carriage fees of £30m"]) == []
     # A count the source spells out, and a fraction of a stated percentage, are stated figures.
     assert unsupported_figures("3 departments [1]", ["Three Departments Explain the Measures"]) == []
     assert unsupported_figures("由3个部门详解[1]", ["三部门详解深化国家级经开区改革创新有关举措"]) == []
