@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from . import store
 from .config import Settings
 from .embedding import Embedder, model_identity
@@ -52,11 +54,11 @@ def make_renderer(settings: Settings, retriever: Retriever, answerer: object) ->
 
 
 def render_documents(settings: Settings, retriever: Retriever, renderer: Renderer, doc_ids: set[str] | None = None,
-                     progress: bool = True) -> RenderReport:
+                     progress: bool = True, pause: Callable[[], None] | None = None) -> RenderReport:
     """Render at index time the statements of the index's documents (or of ``doc_ids``): under
     ``auto`` only documents with at most ``Settings.render_eager_max`` statements (longer ones are
     rendered lazily, statement by statement, when questions need them), under ``eager`` all, under
-    ``lazy`` or ``off`` none."""
+    ``lazy`` or ``off`` none. ``pause`` is called before each statement (``Renderer.render_all``)."""
     if settings.render not in ("auto", "eager"):
         return RenderReport()
     by_doc: dict[str, list] = {}
@@ -68,7 +70,7 @@ def render_documents(settings: Settings, retriever: Retriever, renderer: Rendere
         doc_jobs = statement_jobs(chunks)
         if settings.render == "eager" or len(doc_jobs) <= settings.render_eager_max:
             jobs += doc_jobs
-    return renderer.render_all(jobs, progress=progress)
+    return renderer.render_all(jobs, progress=progress, pause=pause)
 
 
 def open_pipeline(settings: Settings, answerer: str | None = None, progress: bool = True):

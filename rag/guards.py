@@ -121,6 +121,38 @@ class LanguageCheck:
         return Finding(self.name)
 
 
+class EchoCheck:
+    """The answer must state something the question does not: one whose every content word (Chinese
+    character, English word, number) is already in the question ("The neighborhood lies west of the
+    41 freeway [1]." to "Which neighborhood lies west of the 41 freeway?") answered nothing. A yes
+    or no is exempt: its verdict is the answer, and it repeats the question by design."""
+
+    name = "echo"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        if not ctx.question or _VERDICT_START.match(text):
+            return Finding(self.name)
+        said = _content_tokens(text)
+        if len(said) >= 2 and set(said) <= set(_content_tokens(ctx.question)):
+            return Finding(self.name, "echo", notes=["the answer only restates the question"])
+        return Finding(self.name)
+
+
+_VERDICT_START = re.compile(r"\s*(?:是|不是|否|对|不对|会|不会|有|没有|不|能|不能|可以|不可以|yes|no)(?![a-z])", re.IGNORECASE)
+# Function words and question words: repeating them adds nothing, and their absence from the
+# question does not make an answer say something new.
+_ECHO_STOP_EN = frozenset("""a an the of to in on at by for with from is are was were be been being and or that this
+these those it its as into than then there their they what which who whom whose when where why how did do does
+has have had will would can could should may might according documents document sources source called""".split())
+_ECHO_STOP_ZH = frozenset("的了是在和与被为什么哪谁多少吗呢个些这那其及把将对于由从以而也都就还要会能可有之所")
+
+
+def _content_tokens(text: str) -> list[str]:
+    text = _MARKERS.sub(" ", text.lower())
+    return ([w for w in re.findall(r"[a-z]+|\d+(?:\.\d+)?", text) if w not in _ECHO_STOP_EN]
+            + [c for c in re.findall(r"[\u4e00-\u9fff]", text) if c not in _ECHO_STOP_ZH])
+
+
 class RepeatFixer:
     """Drop sentences that repeat an earlier one (the model once looped on one sentence nine times)."""
 
@@ -166,7 +198,7 @@ class Guard(Protocol):
 
 
 #: Checks whose problems send the answer back to the model once, then to the extractive fallback.
-CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck())
+CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck(), EchoCheck())
 #: Fixers applied, in order, to an answer that passed the checks.
 FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), PaddingFixer())
 
@@ -176,7 +208,7 @@ class Verdict:
     """What the checks found in one generated answer."""
 
     refused: bool = False
-    problems: list[str] = field(default_factory=list)  # "figures", "names", "language"
+    problems: list[str] = field(default_factory=list)  # "figures", "names", "language", "echo"
     details: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)  # the guards that found something
 

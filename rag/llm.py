@@ -38,7 +38,10 @@ class ChatAnswerer:
     translate_tokens = 200
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False,
-              ban_refusal: bool = False) -> Iterator[str]:
+              ban_refusal: bool = False, aside: bool = False) -> Iterator[str]:
+        """Stream a greedy completion. ``yes_no`` constrains it to YES or NO; ``ban_refusal`` rules
+        out NOT_FOUND as its start; ``aside`` marks work beside answering (a rendering), which a
+        local model does in the context that does not hold the answer prompt."""
         raise NotImplementedError
 
     @staticmethod
@@ -67,7 +70,7 @@ class ChatAnswerer:
             system += "\n" + RETRY_TRANSLATION[target].format(problems="; ".join(problems))
         messages = [{"role": "system", "content": system},
                     {"role": "user", "content": translate_message(text, target, terms, figures)}]
-        return "".join(self._chat(messages, self.translate_tokens))
+        return "".join(self._chat(messages, self.translate_tokens, aside=True))
 
     def _answer_messages(self, question: str, language: Language, evidence: list[Evidence],
                          history: History | None = None, notes: list[str] | None = None) -> list[dict[str, str]]:
@@ -177,8 +180,8 @@ class LocalLLMAnswerer(ChatAnswerer):
         """Evaluate the system prompts (the answer's and the support check's) now, so the first
         question does not pay for them; returns the seconds it took. A question's prompt shares
         that prefix, which llama.cpp then reuses. Measured on 2 cores, the chat's first answer began
-        after 12.8 s without it and 4.4 s with it. Any later prompt of another kind (a rendering)
-        evicts it."""
+        after 12.8 s without it and 4.4 s with it. A rendering evicts the support check's (renderings
+        run in its context)."""
         if self._template is None:
             return 0.0
         t0 = time.perf_counter()
@@ -204,8 +207,11 @@ class LocalLLMAnswerer(ChatAnswerer):
         return llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False,
-              ban_refusal: bool = False) -> Iterator[str]:
-        llm = self._checker if yes_no else self._llm
+              ban_refusal: bool = False, aside: bool = False) -> Iterator[str]:
+        # A rendering in the answer's context evicted the answer's cached system prompt (and, for a
+        # statement rendered at question time, the sources just evaluated for the NOT_FOUND
+        # probability); the support check's context is used less and its prompt is short.
+        llm = self._checker if yes_no or aside else self._llm
         with self._locks[id(llm)]:
             try:
                 stream = llm.create_chat_completion(messages=messages, temperature=0.0, max_tokens=max_tokens,
@@ -249,7 +255,7 @@ class HTTPAnswerer(ChatAnswerer):
         self.timeout = settings.llm_timeout
 
     def _chat(self, messages: list[dict[str, str]], max_tokens: int, yes_no: bool = False,
-              ban_refusal: bool = False) -> Iterator[str]:
+              ban_refusal: bool = False, aside: bool = False) -> Iterator[str]:
         import httpx
 
         body: dict[str, Any] = {"model": self.model, "temperature": 0, "max_tokens": max_tokens,

@@ -82,6 +82,8 @@ RETRY_NOTE = {
                 "en": "Note: copy every number exactly as the sources state it."},
     "names": {"zh": "注意：只使用资料中出现的名称，不要编造媒体或文件名称。",
               "en": "Note: use only names that appear in the sources."},
+    "echo": {"zh": "注意：直接给出问题所问的内容（名称、数字或事实），不要只重复问题。",
+             "en": "Note: give the asked-for fact itself (a name, a number or a thing), not the question restated."},
 }
 
 

@@ -34,7 +34,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
@@ -357,14 +357,19 @@ class Renderer:
             clause = front_place_phrase(clause)
         return self._attempt(clause, lang, [], problems)
 
-    def render_all(self, jobs: Iterable[Job], progress: bool = True) -> "RenderReport":
-        """Render every job not yet in the cache, with a progress bar; returns what was done."""
+    def render_all(self, jobs: Iterable[Job], progress: bool = True,
+                   pause: Callable[[], None] | None = None) -> "RenderReport":
+        """Render every job not yet in the cache, with a progress bar; returns what was done.
+        ``pause`` is called before each job (the chat's background rendering waits there while a
+        question is being answered)."""
         from tqdm import tqdm
 
         todo = [j for j in dict.fromkeys(jobs) if self.store.settled(j.source, j.lang, self.glossary) is None]
         report = RenderReport()
         for job in tqdm(todo, desc="rendering statements", unit="stmt", disable=not progress or not todo,
                         file=sys.stderr):
+            if pause is not None:
+                pause()
             r = self.render(job)
             report.add(r)
         return report

@@ -325,3 +325,19 @@ def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
     assert verdict.problems == ["figures"]
     assert pipeline.repair(turn, draft, verdict) == "" and scripted.may_refuse == [True]
     assert guards.check("NOT_FOUND", "en", turn.evidence).refused
+
+
+@pytest.mark.parametrize("q, a, echoes", [
+    ("Which neighborhood lies west of the 41 freeway?", "The neighborhood lies west of the 41 freeway [1].", True),
+    ("通常由计算机来解决的任务被称为什么？", "通常由计算机来解决的任务被称为什么[1]？", True),
+    ("X.25使用哪种网络类型", "X.25使用了网络类型[1]。", True),
+    ("Which neighborhood lies west of the 41 freeway?", "The West Side lies west of the 41 freeway [1].", False),
+    ("经开区有多少家外贸企业？", "国家级经开区有9.9万家外贸企业[1]。", False),
+    ("Is it the Ministry of Commerce that issued the work plan?", "Yes, the Ministry of Commerce issued the work plan [1].", False),
+    ("产品碳足迹管理体系是不是直接照搬国际标准？", "不是直接照搬国际标准[1]。", False),
+    ("Who won, the Broncos or the Panthers?", "The Broncos [1]", False),  # one word: a pick, not an echo
+])
+def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
+    from rag import guards
+
+    assert ("echo" in guards.check(a, "en", [], question=q).problems) == echoes

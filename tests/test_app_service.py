@@ -71,3 +71,20 @@ def test_auth_setting():
     assert parse_auth("") is None and parse_auth("ann:s3cret") == ("ann", "s3cret")
     with pytest.raises(RagError):
         parse_auth("no-colon")
+
+
+def test_background_rendering_waits_while_a_question_is_answered(service):
+    """The background renderer's pause (``QuestionsFirst.wait``) holds while an answer streams and
+    lets go once it has ended: a rendering must not share the 2 cores with a question."""
+    import threading
+
+    stream = service.stream("2024年经开区实际使用外资多少？", [], "extractive", 5)
+    next(stream)  # the answer has begun
+    waiter = threading.Thread(target=service.questions_first.wait, daemon=True)
+    waiter.start()
+    waiter.join(0.5)
+    assert waiter.is_alive()
+    pieces = list(stream)
+    assert pieces and "272" in str(pieces[-1].answer)
+    waiter.join(5)
+    assert not waiter.is_alive()

@@ -4,6 +4,7 @@ callbacks are thin wrappers around it, so the same logic serves the page and the
 
 # No `from __future__ import annotations`: Gradio finds the gr.LikeData parameter by its real annotation.
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -52,6 +53,33 @@ a.cite { font-weight: 600; text-decoration: none; color: #1f5fbf; }
 """
 
 
+class QuestionsFirst:
+    """Questions before background model work: the background renderer waits (``wait``) while any
+    question is being answered (``answering``). Both share the one model on 2 cores; a rendering
+    running beside a question slowed its first token from ~2.5 s to 10 s. A rendering already
+    under way finishes first (a few seconds): llama.cpp cannot be interrupted mid-prompt."""
+
+    def __init__(self) -> None:
+        self._idle = threading.Condition()
+        self._answering = 0
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._idle:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._answering -= 1
+                self._idle.notify_all()
+
+    def wait(self) -> None:
+        """Return once no question is being answered."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._answering == 0)
+
+
 class ChatService:
     """Loaded models, the open index and the feedback log; safe to share between sessions.
 
@@ -79,6 +107,7 @@ class ChatService:
         self.uploads = settings.index_dir / "uploads"  # the app's data folder; generations never touch it
         self.feedback_path = feedback_path(settings)
         self.render_thread: threading.Thread | None = None
+        self.questions_first = QuestionsFirst()
         self.render_in_background()
 
     def _open(self) -> Retriever:
@@ -104,9 +133,11 @@ class ChatService:
             try:
                 renderer = self.renderer(self.settings.answerer)
                 if renderer is not None:  # render_documents itself skips lazy mode
-                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False)
+                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False,
+                                     pause=self.questions_first.wait)
                 warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
                 if warm_up is not None:
+                    self.questions_first.wait()
                     warm_up()
             except RagError as e:  # a missing model must not take the chat down
                 print(f"warning: background rendering or warm-up skipped: {e}", file=sys.stderr)
@@ -132,7 +163,8 @@ class ChatService:
         return Pipeline(self._retriever, self.answerer(answerer), s, ranker=self._ranker, renderer=self.renderer(answerer))
 
     def stream(self, question: str, history: list[tuple[str, str]], answerer: str, passages: int) -> Iterator[str | Answer]:
-        yield from self.pipeline(answerer, passages).stream(question, history=history)
+        with self.questions_first.answering():
+            yield from self.pipeline(answerer, passages).stream(question, history=history)
 
     # -- documents ------------------------------------------------------------------------------
     def documents(self) -> list[list[Any]]:
