@@ -73,10 +73,17 @@ def timed(fn: Callable[[], Any], runs: int, warmup: int = 1) -> list[float]:
     """Milliseconds per call of ``fn`` over ``runs`` calls after ``warmup`` unmeasured ones."""
     for _ in range(warmup):
         fn()
+    return timed_each(lambda _: fn(), [None] * runs, warmup=0)
+
+
+def timed_each(fn: Callable[[Any], Any], inputs: list[Any], warmup: int = 3) -> list[float]:
+    """Milliseconds of ``fn(x)`` for each of ``inputs``, after ``fn`` ran unmeasured on the first ``warmup``."""
+    for x in inputs[:warmup]:
+        fn(x)
     out = []
-    for _ in range(runs):
+    for x in inputs:
         t = time.perf_counter()
-        fn()
+        fn(x)
         out.append((time.perf_counter() - t) * 1000)
     return out
 

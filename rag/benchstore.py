@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .bench import Figure, bench_questions, figure, synthetic_documents, synthetic_vectors, _real_vectors
+from .bench import Figure, bench_questions, figure, synthetic_documents, synthetic_vectors, timed_each, _real_vectors
 from .config import Settings
 
 
@@ -105,17 +105,6 @@ def run_compare(base: Settings, work: Path) -> list[Figure]:
     return figures
 
 
-def _timed_each(fn: Any, inputs: list[Any], warmup: int = 3) -> list[float]:
-    for x in inputs[:warmup]:
-        fn(x)
-    out = []
-    for x in inputs:
-        t = time.perf_counter()
-        fn(x)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def run_store(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) -> list[Figure]:
     """Insert rate and search p50/p95 (dense, BM25, hybrid) of FAISS and Milvus Lite at ``n`` chunks:
     the benchmark corpus's real texts (so BM25 is real) with vectors mixed from real embeddings."""
@@ -148,10 +137,10 @@ def run_store(base: Settings, work: Path, xquad_dir: Path, n: int, runs: int) ->
                               len(chunks) / took, 1, note=f"{took:.1f} s: vectors, records, BM25"))
         index = vs.open(embedder.identity)
         pairs = list(zip(questions, qvecs))
-        figures.append(figure(f"store dense search: {name}", "ms", _timed_each(lambda p: index.dense_search(p[1], 20), pairs)))
-        figures.append(figure(f"store BM25 search: {name}", "ms", _timed_each(lambda p: index.bm25_search(p[0], 20), pairs)))
+        figures.append(figure(f"store dense search: {name}", "ms", timed_each(lambda p: index.dense_search(p[1], 20), pairs)))
+        figures.append(figure(f"store BM25 search: {name}", "ms", timed_each(lambda p: index.bm25_search(p[0], 20), pairs)))
         figures.append(figure(f"store hybrid search: {name}", "ms",
-                              _timed_each(lambda p: index.hybrid_search(p[0], p[1], 20), pairs),
+                              timed_each(lambda p: index.hybrid_search(p[0], p[1], 20), pairs),
                               "plain RRF of dense + BM25 inside the store"))
     return figures
 

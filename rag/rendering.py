@@ -220,6 +220,9 @@ class RenderingStore:
         self._lock = threading.Lock()
         self._items: dict[str, Rendering] = {}
         self.skipped = 0
+        #: Counts additions, replacements included (a re-rendering keeps its key, so the length
+        #: alone would not show it): readers that index the renderings rebuild when it moves.
+        self.version = 0
         if self.path.exists():
             with open(self.path, "rb") as fh:
                 for line in fh:
@@ -257,6 +260,7 @@ class RenderingStore:
         line = (json.dumps(rendering.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             self._items[rendering.key] = rendering
+            self.version += 1
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "ab") as fh:
                 fh.write(line)
@@ -552,36 +556,48 @@ class RenderedLexical:
     """BM25 over the verified renderings, addressed by chunk position like the main BM25 index, so
     a Chinese question matches the Chinese words of an English chunk's renderings.
 
-    Built in memory from the rendering cache and rebuilt when renderings were added since (the
-    chat renders in the background, and questions render lazily). Mapping statements to chunk
-    positions reads every chunk once, and only when any rendering exists.
+    Built in memory from the rendering cache and rebuilt when renderings were added or replaced
+    since (the chat renders in the background, and questions render lazily). A rebuild walks the
+    renderings, not the chunks: which chunk positions hold each statement is read from the chunks
+    once, when the first rendering exists, so a lazy rendering in a large index costs a rebuild
+    over the (few) renderings only.
     """
 
     def __init__(self, chunks: "Sequence[object]", store: RenderingStore) -> None:
         self._chunks = chunks
         self._store = store
         self._built_at = -1
+        self._where: dict[str, list[int]] | None = None  # rendering key -> chunk positions
         self._positions: list[int] = []
         self._index: object = None
         self._lock = threading.Lock()
 
+    def _statement_positions(self) -> dict[str, list[int]]:
+        where: dict[str, list[int]] = {}
+        for pos, c in self._chunks.items():
+            lang = target_language(getattr(c, "lang", ""))
+            if lang:
+                for st in getattr(c, "statements", ()):
+                    where.setdefault(rendering_key(st.text, lang), []).append(pos)
+        return where
+
     def _refresh(self) -> None:
         from .lexical import LexicalIndex
 
-        size = len(self._store)
-        if size == self._built_at:
+        version = self._store.version
+        if version == self._built_at:
             return
         texts: dict[int, list[str]] = {}
-        if size:
-            for pos, c in self._chunks.items():
-                lang = target_language(getattr(c, "lang", ""))
-                for st in getattr(c, "statements", ()):
-                    text = self._store.verified(st.text, lang) if lang else ""
-                    if text:
-                        texts.setdefault(pos, []).append(text)
+        if len(self._store):
+            if self._where is None:
+                self._where = self._statement_positions()
+            for r in self._store.all():
+                if r.passed:
+                    for pos in self._where.get(r.key, ()):
+                        texts.setdefault(pos, []).append(r.text)
         self._positions = sorted(texts)
         self._index = LexicalIndex.build([" ".join(texts[p]) for p in self._positions])
-        self._built_at = size
+        self._built_at = version
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """Top ``k`` (chunk position, BM25 score) over the renderings."""

@@ -328,3 +328,21 @@ def test_place_names_are_spelled_in_pinyin_for_english_renderings():
     assert with_place_names(source, "zh") == source  # a Chinese rendering keeps them
     assert place_names("青漪市数据要素市场化配置改革三年行动方案") == [("青漪市", "Qingyi City")]  # not in jieba's dictionary
     assert place_names("全市共有企业100家，推动城市更新，各地区和经开区") == []  # common words are no names
+
+
+def test_bm25_over_renderings_sees_a_rendering_replaced_under_the_same_key(retriever, tmp_path):
+    """A re-rendering (a glossary term added) keeps its statement's key, so the number of
+    renderings stays the same: the BM25 over renderings still picks up the new text."""
+    from rag.rendering import RenderedLexical, RenderingStore
+
+    chunks = retriever.index.chunks
+    pos, chunk = next((p, c) for p, c in chunks.items() if c.lang == "en" and c.statements)
+    source = chunk.statements[0].text
+    store = RenderingStore(tmp_path)
+    lexical = RenderedLexical(chunks, store)
+    assert lexical.search("鹦鹉螺", 5) == []
+    store.add(Rendering(source=source, lang="zh", text="鹦鹉螺 测试", passed=True, model="test"))
+    assert [p for p, _ in lexical.search("鹦鹉螺", 5)] == [pos]
+    store.add(Rendering(source=source, lang="zh", text="珊瑚礁 测试", passed=True, model="test"))
+    assert len(store) == 1 and [p for p, _ in lexical.search("珊瑚礁", 5)] == [pos]
+    assert lexical.search("鹦鹉螺", 5) == []
