@@ -55,9 +55,10 @@ a.cite { font-weight: 600; text-decoration: none; color: #1f5fbf; }
 
 class QuestionsFirst:
     """Questions before background model work: the background renderer waits (``wait``) while any
-    question is being answered (``answering``). Both share the one model on 2 cores; a rendering
-    running beside a question slowed its first token from ~2.5 s to 10 s. A rendering already
-    under way finishes first (a few seconds): llama.cpp cannot be interrupted mid-prompt."""
+    question is being answered (``answering``). Both share the one model on 2 cores: asked while
+    the bundled corpus rendered, four questions waited 32–57 s for their first token, 9–40 s with
+    this gate (``python -m ui.render_wait``). A rendering already under way finishes first:
+    llama.cpp cannot be interrupted mid-prompt."""
 
     def __init__(self) -> None:
         self._idle = threading.Condition()
