@@ -66,7 +66,7 @@ def test_citation_and_sentence_parsers_are_total(text):
 @given(MIXED)
 def test_figure_normaliser_round_trips(text):
     for f in parse_figures(text):
-        assert f.value >= 0 and f.unit in ("usd", "cny", "pct", "")
+        assert f.value >= 0 and f.unit in ("usd", "cny", "gbp", "eur", "pct", "")
         back = parse_figures(to_chinese(f))
         assert back and abs(back[0].value - f.value) <= 1e-3 * max(f.value, 1) + 1e-9 or f.value == 0
         assert parse_figures(to_english(f))
