@@ -37,6 +37,8 @@ from .prompts import NOT_FOUND
 REFUSAL_PHRASES = re.compile(r"NOT[_ ]FOUND|没有找到相关信息|无法回答|未提及|没有提及|do(?:es)? not contain|cannot answer|"
                               r"not (?:mentioned|provided|specified)|no information", re.IGNORECASE)
 _MARKERS = re.compile(r"\s*\[\d{1,3}\]")
+#: The words a yes or no answer begins with (a bare verdict is only one of them, with its citation).
+_VERDICTS = "是的?|不是|否|对|不对|会|不会|有|没有|yes|no"
 
 #: A cited source must reach this cosine with its sentence to count as support.
 SUPPORT_MIN = 0.45
@@ -138,7 +140,7 @@ class EchoCheck:
         return Finding(self.name)
 
 
-_VERDICT_START = re.compile(r"\s*(?:是|不是|否|对|不对|会|不会|有|没有|不|能|不能|可以|不可以|yes|no)(?![a-z])", re.IGNORECASE)
+_VERDICT_START = re.compile(rf"\s*(?:{_VERDICTS}|不|能|不能|可以|不可以)(?![a-z])", re.IGNORECASE)
 # Function words and question words: repeating them adds nothing, and their absence from the
 # question does not make an answer say something new.
 _ECHO_STOP_EN = frozenset("""a an the of to in on at by for with from is are was were be been being and or that this
@@ -391,8 +393,7 @@ def off_target(text: str, evidence: list[Evidence]) -> int:
 
 
 # An answer that is only a verdict: "是[1]", "No [2]."
-_BARE_VERDICT = re.compile(r"^\s*(是的?|不是|否|对|不对|会|不会|有|没有|yes|no)\s*[。.!！]?\s*((?:\[\d+\])+)\s*[。.]?\s*$",
-                           re.IGNORECASE)
+_BARE_VERDICT = re.compile(rf"^\s*({_VERDICTS})\s*[。.!！]?\s*((?:\[\d+\])+)\s*[。.]?\s*$", re.IGNORECASE)
 
 
 def bare_verdict(text: str) -> tuple[str, int] | None:

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 import time
-from typing import Iterator, Protocol
+from typing import Any, Iterator, Protocol
 
 from . import guards
 from .answer import Answer, join_sentences, merge_answers, refusal, resolve_citations, years_unsupported
@@ -330,8 +330,7 @@ class Pipeline:
             # stands: on XQuAD, retries after a Chinese draft to an English question refused
             # answerable questions.
             wording_only = set(verdict.problems) == {"language"}
-            extra = {"may_refuse": False} if wording_only and not isinstance(self.answerer, ExtractiveAnswerer) else {}
-            retry = "".join(self.answerer.generate(question, language, evidence, history, notes=hints, **extra))
+            retry = "".join(self._generate(self.answerer, turn, may_refuse=not wording_only, notes=hints))
             second = guards.check(retry, language.dominant, evidence, question=question)
             if second.refused and wording_only:
                 turn.notes.append("regenerated after: language; model then said the sources do not answer: "
@@ -373,11 +372,14 @@ class Pipeline:
         return f"{word.capitalize()}. {clause[:1].upper()}{clause[1:]} [{n}]."
 
     @staticmethod
-    def _generate(answerer: Answerer, turn: "Turn") -> Iterator[str]:
-        """The answerer's first text for the turn; ``may_refuse=False`` is passed only where
-        ``decide`` ruled refusing out (the extractive answerer never refuses in text)."""
-        extra = {} if turn.may_refuse or isinstance(answerer, ExtractiveAnswerer) else {"may_refuse": False}
-        return answerer.generate(turn.question, turn.language, turn.evidence, turn.history, **extra)
+    def _generate(answerer: Answerer, turn: "Turn", may_refuse: bool | None = None,
+                  notes: list[str] | None = None) -> Iterator[str]:
+        """The answerer's text for the turn (``notes``: a retry's hints); ``may_refuse=False`` is
+        passed only where refusing was ruled out, by ``decide`` (the default, ``turn.may_refuse``)
+        or by the caller (the extractive answerer never refuses in text)."""
+        refuse = turn.may_refuse if may_refuse is None else may_refuse
+        extra: dict[str, Any] = {} if refuse or isinstance(answerer, ExtractiveAnswerer) else {"may_refuse": False}
+        return answerer.generate(turn.question, turn.language, turn.evidence, turn.history, notes=notes, **extra)
 
     def finish(self, turn: "Turn", text: str, refused_because: str = "") -> Answer:
         """The final ``Answer``: markers resolved to numbered citations; no citation is a refusal."""
