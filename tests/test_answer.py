@@ -300,6 +300,37 @@ class _ScriptedAnswerer:
         yield self.drafts.pop(0)
 
 
+class _JudgingAnswerer(_ScriptedAnswerer):
+    """A scripted answerer with the local model's two judgements fixed: its NOT_FOUND probability and
+    its support for each statement."""
+
+    def __init__(self, p: float, support: float, *drafts: str) -> None:
+        super().__init__(*drafts)
+        self.p, self.score, self.judged = p, support, 0
+
+    def refusal_probability(self, question, language, evidence, history=None):
+        return self.p
+
+    def support(self, question, language, evidence, history=None):
+        self.judged += len(evidence)
+        return [self.score] * len(evidence)
+
+
+@pytest.mark.parametrize("weak_below,support,refused,judged", [(0.99, -1.0, True, 1), (0.99, 1.0, False, 1),
+                                                               (0.0, -1.0, False, 0)])
+def test_weak_evidence_is_refused_when_the_model_judges_the_best_statement_not_to_answer(
+        retriever, weak_below, support, refused, judged):
+    """Below ``llm_weak_below`` similarity a low NOT_FOUND probability is not enough: the model's
+    judgement of the best statement decides. Above it the judgement is not asked (it costs ~0.8 s)."""
+    import dataclasses
+
+    settings = dataclasses.replace(retriever.settings, llm_weak_below=weak_below, llm_weak_support_below=0.2)
+    judging = _JudgingAnswerer(0.01, support, "They used $27.2 billion [1].")
+    a = Pipeline(retriever, judging, settings).ask("How much foreign investment did the zones use in 2024?")
+    assert a.refused == refused and judging.judged == judged, a.notes
+    assert any("weakly similar" in n for n in a.notes) == refused
+
+
 def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
     """A draft whose only fault is its language had found the answer: the retry keeps the decision to
     answer, and a retry that refuses anyway gives the extractive answer instead of a refusal. A draft

@@ -218,6 +218,22 @@ def test_a_yes_or_no_question_is_answered_not_refused(rendered_llm_pipeline):
     assert not a.refused and reader_language(a.answer) == "zh" and a.citations and a.citations[0].chunk_id.endswith("#g2"), a
 
 
+def test_weak_evidence_the_model_judges_not_to_answer_is_refused(rendered_llm_pipeline):
+    """The NOT_FOUND probability of this unanswerable question is low (0.02: the small model rarely
+    refuses in Chinese), but its best statement is weakly similar and the model, asked of that
+    statement alone, says it does not state the answer. With the check off it is answered."""
+    import dataclasses
+
+    q = "现任商务部部长是谁？"
+    a = rendered_llm_pipeline.ask(q)
+    assert a.refused and any("weakly similar" in n for n in a.notes), a.notes
+    assert a.timings["support_ms"] > 0
+    off = Pipeline(rendered_llm_pipeline.retriever, rendered_llm_pipeline.answerer,
+                   dataclasses.replace(rendered_llm_pipeline.settings, llm_weak_below=0.0))
+    b = off.ask(q)
+    assert not b.refused and not any("weakly similar" in n for n in b.notes), b
+
+
 def test_a_refusal_probability_above_the_threshold_refuses(llm_pipeline):
     import dataclasses
 
