@@ -125,7 +125,9 @@ class Settings:
     #: YES−NO logit is under ``llm_weak_support_below``. Fitted together (2× weight on false refusals)
     #: on the gold set's tune split and 50 XQuAD questions per language outside the reported sample,
     #: each asked with and without its paragraph: unanswerable parts refused 64 → 82 of 113, false
-    #: refusals 6 → 7 of 176. About one answerable question in ten pays the check (~0.8 s).
+    #: refusals 6 → 7 of 176 (``eval/fit_weak_evidence.py``; its best pair, 0.45 and 0.3, refused 3
+    #: more unanswerable parts and 1 more answerable one: of two near-equal pairs the one refusing
+    #: fewer answerable questions was taken). About one answerable question in ten pays the check (~0.8 s).
     #: ``0`` for ``llm_weak_below`` turns it off.
     llm_weak_below: float = 0.45
     llm_weak_support_below: float = 0.2
