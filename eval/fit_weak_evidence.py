@@ -23,14 +23,13 @@ import time
 from pathlib import Path
 
 from rag.config import Settings
-from rag.documents import parse_plain
 from rag.embedding import Embedder
 from rag.evaluation import load_gold
 from rag.factory import make_answerer, open_retriever
 from rag.indexer import index_documents
 from rag.language import detect_language
-from rag.pipeline import Pipeline, Turn, split_question
-from rag.xquad import load_xquad, sample_questions
+from rag.pipeline import SUPPORT_STATEMENTS, Pipeline, Turn, split_question
+from rag.xquad import load_xquad, sample_questions, xquad_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 XQUAD = ROOT.parent / "shared" / "benchmarks" / "xquad"
@@ -49,14 +48,14 @@ def signals(pipeline: Pipeline, question: str, drop: str | None = None) -> dict:
     row = {"sim1": ev[0].similarity if ev else 0.0, "reason": pipeline.refusal_reason(question, ev)}
     if ev:
         row["p"] = pipeline.answerer.refusal_probability(question, turn.language, ev, None)
-        row["support"] = pipeline.answerer.support(question, turn.language, ev[:1], None)[0]
+        row["support"] = max(pipeline.answerer.support(question, turn.language, ev[:SUPPORT_STATEMENTS], None))
     return row
 
 
 def refused(row: dict, settings: Settings, weak_below: float, support_below: float) -> bool:
     """``decide``'s verdict on a part from its signals, with the given weak-evidence pair."""
     if row["reason"] or "p" not in row:
-        return bool(row["reason"]) or "p" not in row
+        return True
     if row["p"] > settings.llm_refuse_above:
         return row["support"] < settings.llm_support_above
     return row["sim1"] < weak_below and row["support"] < support_below
@@ -107,8 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="weak-fit-") as tmp:
         s = dataclasses.replace(settings, index_dir=Path(tmp), render="off")
         embedder = Embedder(s, progress=False)
-        index_documents([parse_plain(t, f"xquad-{lang}-{i:03d}", title=f"XQuAD {lang} {i}", lang=lang)
-                         for lang in ("en", "zh") for i, t in enumerate(paragraphs[lang])], s, embedder=embedder, progress=False)
+        index_documents(xquad_documents(paragraphs), s, embedder=embedder, progress=False)
         xq = Pipeline(open_retriever(s, progress=False, embedder=embedder), answerer, s)
         for q in questions:
             if q.qid in pick:

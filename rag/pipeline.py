@@ -266,7 +266,7 @@ class Pipeline:
                     turn.notes.append(f"NOT_FOUND overruled: the model judged a statement alone to state the "
                                       f"answer (support {best:.2f} >= {self.settings.llm_support_above})")
                     reason = ""
-            if not reason:
+            else:  # above the threshold the best statement was judged already, and cleared the higher bar
                 reason = self._weak_and_unsupported(turn)
             if not reason:
                 turn.may_refuse = False

@@ -58,6 +58,13 @@ def load_xquad(data_dir: Path) -> tuple[dict[str, list[str]], list[XQuADQuestion
     return paragraphs, questions
 
 
+def xquad_documents(paragraphs: dict[str, list[str]]) -> list:
+    """Each paragraph of both languages as a document, ``xquad-<lang>-<paragraph number>`` (the
+    number is shared across languages)."""
+    return [parse_plain(text, f"xquad-{lang}-{i:03d}", title=f"XQuAD {lang} {i}", lang=lang)
+            for lang in ("en", "zh") for i, text in enumerate(paragraphs[lang])]
+
+
 def sample_questions(questions: list[XQuADQuestion], limit: int) -> list[XQuADQuestion]:
     """The first ``limit`` question ids in a fixed spread over paragraphs, asked in both languages."""
     if limit <= 0:
@@ -84,10 +91,8 @@ def run_xquad(settings: Settings, data_dir: Path, limit: int = 0, out: Path | No
     embedder = embedder or Embedder(settings, progress=progress)
     with tempfile.TemporaryDirectory(prefix="xquad-index-") as tmp:
         s = replace(settings, index_dir=index_dir or Path(tmp))
-        docs = [parse_plain(text, f"xquad-{lang}-{i:03d}", title=f"XQuAD {lang} {i}", lang=lang)
-                for lang in ("en", "zh") for i, text in enumerate(paragraphs[lang])]
         t = time.perf_counter()
-        index_documents(docs, s, embedder=embedder, progress=progress)
+        index_documents(xquad_documents(paragraphs), s, embedder=embedder, progress=progress)
         build_s = time.perf_counter() - t
         index = store.open_index(s.index_dir, embedder.identity)
     lang_of = [c.lang for c in index.chunks]
