@@ -6,6 +6,7 @@ currencies and percentages; the mapping is small and exact.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -114,22 +115,14 @@ def to_chinese(fig: Figure) -> str:
     if fig.unit == "pct":
         return f"{_fmt(fig.value)}%"
     suffix = {"usd": "美元", "cny": "元", "gbp": "英镑", "eur": "欧元", "": ""}[fig.unit]
-    for word, scale in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
-        if abs(fig.value) >= scale and _reads_scaled(fig.value / scale):
-            return f"{_fmt(fig.value / scale)}{word}{suffix}"
-    return f"{_fmt(fig.value)}{suffix}"
+    return _scaled(fig.value, (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)), "") + suffix
 
 
 def to_english(fig: Figure) -> str:
     """Render a figure the way an English text would: 272亿美元 -> $27.2 billion."""
     if fig.unit == "pct":
         return f"{_fmt(fig.value)}%"
-    for word, scale in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)):
-        if abs(fig.value) >= scale and _reads_scaled(fig.value / scale):
-            body = f"{_fmt(fig.value / scale)} {word}"
-            break
-    else:
-        body = f"{fig.value:,.0f}" if fig.value == int(fig.value) else _fmt(fig.value)
+    body = _scaled(fig.value, (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)), " ")
     return {"usd": f"${body}", "cny": f"{body} yuan", "gbp": f"£{body}", "eur": f"€{body}", "": body}[fig.unit]
 
 
@@ -138,8 +131,28 @@ def to_english(fig: Figure) -> str:
 MAX_SCALED_DIGITS = 4
 
 
-def _reads_scaled(mantissa: float) -> bool:
-    return len(_fmt(mantissa).replace(".", "").replace("-", "").lstrip("0")) <= MAX_SCALED_DIGITS
+def _digits(written: str) -> int:
+    return len(re.sub(r"\D", "", written).lstrip("0"))
+
+
+def _scaled(value: float, scales: tuple[tuple[str, float], ...], sep: str) -> str:
+    """``value`` written with the largest scale word that reads naturally (at most
+    ``MAX_SCALED_DIGITS`` digits: 272亿, 10.7 trillion). Where none does, the form with the fewest
+    digits, the plain number on a tie: 1382.59亿元 stays 1382.59亿元 (not 138259000000元, which a
+    reader has to count), 16616 stays 16616 (not 1.6616万). A scaled form that would round the
+    value is not a candidate."""
+    value = round(value, 6)  # 1.23456789 × 10⁸ is 123456788.99999999 in floating point
+    plain = f"{value:,.0f}" if value == int(value) else _fmt(value)
+    if sep == "":  # Chinese text writes no thousands separators
+        plain = plain.replace(",", "")
+    candidates = []
+    for word, scale in scales:
+        mantissa = f"{value / scale:.10f}".rstrip("0").rstrip(".")
+        if abs(value) >= scale and math.isclose(float(mantissa) * scale, value, rel_tol=1e-12):
+            if _digits(mantissa) <= MAX_SCALED_DIGITS:
+                return f"{mantissa}{sep}{word}"
+            candidates.append(f"{mantissa}{sep}{word}")
+    return min(candidates, key=_digits) if candidates and min(map(_digits, candidates)) < _digits(plain) else plain
 
 
 def _fmt(x: float) -> str:

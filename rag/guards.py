@@ -396,14 +396,38 @@ def off_target(text: str, evidence: list[Evidence]) -> int:
 _BARE_VERDICT = re.compile(rf"^\s*({_VERDICTS})\s*[。.!！]?\s*((?:\[\d+\])+)\s*[。.]?\s*$", re.IGNORECASE)
 
 
-def bare_verdict(text: str) -> tuple[str, int] | None:
-    """``(verdict, source)`` for an answer that says only yes or no with one citation ("是[1]"), else
+def bare_verdict(text: str, question: str = "") -> tuple[str, int] | None:
+    """``(verdict, source)`` for an answer that says only yes or no with one citation ("是[1]"), or
+    yes or no and the question restated ("Yes, the zones used more than $20 billion of actual
+    foreign investment in 2024 [1]." to "Did the zones use more than $20 billion …?"), else
     ``None``: the reader asked whether, and should also see the fact that decides it."""
     m = _BARE_VERDICT.match(text)
-    if not m:
+    if m:
+        cited = cited_numbers(m.group(2))
+        return (m.group(1), cited[0]) if len(set(cited)) == 1 else None
+    m = _VERDICT_LEAD.match(text)
+    cited = cited_numbers(text)
+    # "A or B?" answered "No, B" restates the question and still answers it.
+    if not (m and question and cited and len(set(cited)) == 1) or _ALTERNATIVE.search(question):
         return None
-    cited = cited_numbers(m.group(2))
-    return (m.group(1), cited[0]) if len(set(cited)) == 1 else None
+    said, asked = _content_tokens(text[m.end():]), set().union(*map(_stems, _content_tokens(question)))
+    return (m.group(1), cited[0]) if said and all(_stems(t) & asked for t in said) else None
+
+
+_ALTERNATIVE = re.compile(r"\bor\b|还是", re.IGNORECASE)
+_VERDICT_LEAD = re.compile(rf"^\s*({_VERDICTS})(?![a-z])\s*[，,。.!！]\s*", re.IGNORECASE)
+
+
+def _stems(token: str) -> set[str]:
+    """Crude English stems of a word (used -> use; exceeded -> exceed; zones -> zone, zon): two words
+    share a stem when they are one word in two inflections. Chinese characters and numbers pass
+    unchanged."""
+    out = {token}
+    if token.isalpha():
+        for suffix in ("ing", "ed", "es", "s", "d"):
+            if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+                out.add(token[: -len(suffix)])
+    return out
 
 
 def figure_sources(evidence: list[Evidence], question: str = "") -> list[str]:

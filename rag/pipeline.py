@@ -376,10 +376,10 @@ class Pipeline:
         return text
 
     def _with_deciding_clause(self, turn: "Turn", text: str) -> str:
-        """A bare yes or no ("是[1]") with the clause of its source that decides it, so the reader sees
+        """A bare yes or no ("是[1]"), or one that only restates the question, with the clause of its source that decides it, so the reader sees
         the fact as well as the verdict ("是，…分别占全国总和的23.4%和24.5%[1]。"). Left as it is
         when that source is in the other language (no rendering to quote in the reader's)."""
-        found = guards.bare_verdict(text)
+        found = guards.bare_verdict(text, turn.question)
         if not found or found[1] > len(turn.evidence) or turn.evidence[found[1] - 1].lang != turn.language.dominant:
             return text
         word, n = found

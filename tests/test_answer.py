@@ -269,6 +269,13 @@ def test_a_bare_yes_gets_the_clause_that_decides_it(pipeline):
     text = pipeline._with_deciding_clause(turn, f"Yes [{n}].")
     assert text.startswith("Yes. ") and "24.5%" in text and text.endswith(f"[{n}].") and len(text) < 200, text
     assert pipeline._with_deciding_clause(turn, f"Yes, 24.5% [{n}].") == f"Yes, 24.5% [{n}]."
+    # A verdict that only restates the question (in other inflections) is as bare as "Yes [n].".
+    restated = f"Yes, imports and exports of the zones exceeded 20% of the national total [{n}]."
+    assert bare_verdict(restated, turn.question) == ("Yes", n)
+    assert "24.5%" in pipeline._with_deciding_clause(turn, restated)
+    # ...but not one that says something new, nor the pick of an "A or B?" question.
+    assert bare_verdict(f"Yes, they reached 24.5% [{n}].", turn.question) is None
+    assert bare_verdict("No, they work together [1].", "Do the regions compete or work together?") is None
 
 
 def test_a_fallback_without_any_figure_does_not_answer_how_many(pipeline):

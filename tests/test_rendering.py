@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.figures import parse_figures, to_chinese
+from rag.figures import parse_figures, to_chinese, to_english
 from rag.rendering import (CHECKS, RENDERING_METHOD, Job, Renderer, Rendering, RenderingStore, check_rendering, clean_output,
                            front_place_phrase, passed, split_clauses, statement_jobs, with_target_figures)
 
@@ -70,6 +70,29 @@ def test_figures_are_written_the_way_the_target_language_writes_them():
     # 万/亿 only where they read naturally: 16616个 stays 16616个.
     assert to_chinese(parse_figures("16616")[0]) == "16616"
     assert to_chinese(parse_figures("99,000")[0]) == "9.9万"
+    # Where no scale reads naturally, the form a reader counts least: 1382.59亿元 is not rewritten
+    # as 138259000000元, and in English it is 138.259 billion yuan, not 138,259,000,000 yuan.
+    assert to_chinese(parse_figures("1382.59亿元")[0]) == "1382.59亿元"
+    assert to_english(parse_figures("1382.59亿元")[0]) == "138.259 billion yuan"
+    assert with_target_figures("revenue of 138,259,000,000 yuan", "zh") == "revenue of 1382.59亿元"
+    # A scaled form that would round the figure is not used.
+    assert to_chinese(parse_figures("$1,234,567,891")[0]) == "1234567891美元"
+
+
+def test_a_source_in_the_question_language_gets_no_second_form_of_its_figures():
+    from rag.evidence import Evidence
+    from rag.language import detect_language
+    from rag.prompts import source_line
+    from rag.records import Chunk, Statement
+
+    def line(text: str, lang: str, question: str) -> str:
+        chunk = Chunk(chunk_id="d#g1", doc_id="d", group=0, group_title="", lang=lang, text=text,
+                      statements=(Statement(text),))
+        return source_line(1, Evidence(chunk, Statement(text), 0.9, 0), detect_language(question))
+
+    assert line("腾讯营收1382.59亿元。", "zh", "腾讯营收多少？") == "[1] 腾讯营收1382.59亿元。"
+    assert line("Revenue was $27.2 billion.", "en", "营收多少？") == \
+        "[1] Revenue was $27.2 billion. ($27.2 billion = 272亿美元)"
 
 
 def test_output_cleaning_and_clause_splitting():
