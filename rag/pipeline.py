@@ -13,7 +13,7 @@ from .answer import Answer, join_sentences, merge_answers, refusal, resolve_cita
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
-from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, mentions_quantity
+from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, mentions_quantity, states_quantity
 from .language import detect_language, han_count, has_han
 from .lexical import tokenize
 from .prompts import RETRY_NOTE
@@ -376,10 +376,14 @@ class Pipeline:
         return text
 
     def _with_deciding_clause(self, turn: "Turn", text: str) -> str:
-        """A bare yes or no ("是[1]"), or one that only restates the question, with the clause of its source that decides it, so the reader sees
-        the fact as well as the verdict ("是，…分别占全国总和的23.4%和24.5%[1]。"). Left as it is
-        when that source is in the other language (no rendering to quote in the reader's)."""
-        found = guards.bare_verdict(text, turn.question)
+        """A bare yes or no ("是[1]") with the clause of its source that decides it, so the reader sees
+        the fact as well as the verdict ("是，…分别占全国总和的23.4%和24.5%[1]。"). So is one that only
+        restates a question stating a figure ("Yes, the zones used more than $20 billion …"): the
+        figure that decides it is missing. Restating any other question is its answer ("Yes, the
+        Ministry of Commerce issued the work plan [1]."; completing those lost two English gold
+        questions to length). Left as it is when that source is in the other language (no
+        rendering to quote in the reader's)."""
+        found = guards.bare_verdict(text, turn.question if states_quantity(turn.question) else "")
         if not found or found[1] > len(turn.evidence) or turn.evidence[found[1] - 1].lang != turn.language.dominant:
             return text
         word, n = found

@@ -273,6 +273,10 @@ def test_a_bare_yes_gets_the_clause_that_decides_it(pipeline):
     restated = f"Yes, imports and exports of the zones exceeded 20% of the national total [{n}]."
     assert bare_verdict(restated, turn.question) == ("Yes", n)
     assert "24.5%" in pipeline._with_deciding_clause(turn, restated)
+    # Restating a question that states no figure answers it; it is left as it is.
+    turn = pipeline.prepare("Did the Ministry of Commerce issue the work plan?")
+    kept = "Yes, the Ministry of Commerce issued the work plan [1]."
+    assert pipeline._with_deciding_clause(turn, kept) == kept
     # ...but not one that says something new, nor the pick of an "A or B?" question.
     assert bare_verdict(f"Yes, they reached 24.5% [{n}].", turn.question) is None
     assert bare_verdict("No, they work together [1].", "Do the regions compete or work together?") is None
