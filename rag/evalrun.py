@@ -13,8 +13,8 @@ from pathlib import Path
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentError, InputError
-from .evaluation import (SPLITS, f1, format_table, key_fact_recall, load_gold, rescore, run_eval, summarise,
-                         summarise_feedback, write_reports)
+from .evaluation import (SPLITS, f1, format_table, key_fact_recall, language_ok, load_gold, rescore, run_eval,
+                         summarise, summarise_feedback, write_reports)
 from .factory import make_answerer, make_renderer, open_retriever
 from .indexer import index_documents
 from .pipeline import Pipeline
@@ -192,8 +192,6 @@ def eval_xquad(settings: Settings, data: Path, per_language: int, out: Path, pro
     gold answer span in either language."""
     import numpy as np
 
-    from .language import reader_language
-
     embedder = Embedder(settings, progress=progress)
     with tempfile.TemporaryDirectory(prefix="xquad-eval-") as tmp:
         report = run_xquad(settings, data, limit=per_language, progress=progress, embedder=embedder,
@@ -213,7 +211,8 @@ def eval_xquad(settings: Settings, data: Path, per_language: int, out: Path, pro
             a = pipeline.ask(q.question)
             rows.append({"qid": q.qid, "lang": q.lang, "question": q.question, "gold": q.answer, "answer": a.answer,
                          "refused": a.refused, "key_fact": key_fact_recall(a.answer, [spans[q.qid]]),
-                         "f1": f1(a.answer, q.answer), "language_ok": reader_language(a.answer) == q.lang,
+                         "f1": f1(a.answer, q.answer), "language_ok": language_ok(a.answer, q.question, q.lang,
+                                                                   not a.refused and bool(a.answer.strip())),
                          "total_ms": a.timings.get("total_ms", 0.0),
                          "first_token_ms": a.timings.get("first_token_ms", a.timings.get("total_ms", 0.0)),
                          "notes": a.notes})

@@ -278,6 +278,13 @@ def shown_refusal(answer: Answer) -> bool:
     return bool(answer.refused and answer.answer.strip())
 
 
+def language_ok(answer: str, question: str, want: str, answered: bool = True) -> bool:
+    """Whether the reader of ``want`` reads ``answer`` in their language (quoted passages count as
+    the language they are in). A figure-only answer ("2.91% [1]") reads the same in both languages:
+    no foreign text to read."""
+    return reader_language(answer, question) == want or (answered and language_neutral(answer))
+
+
 def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> dict[str, float]:
     """Every metric for one gold item (missing keys mean "not applicable"). Everything is judged on
     the text the reader sees: its language counts quoted passages, its sentences split inside quotes.
@@ -285,9 +292,8 @@ def score_item(item: GoldItem, answer: Answer, search: SearchResult | None) -> d
     want_lang = item.answer_language
     refused = shown_refusal(answer)
     answered = not answer.refused and bool(answer.answer.strip())
-    # A figure-only answer ("2.91% [1]") reads the same in both languages: no foreign text to read.
-    language_ok = reader_language(answer.answer, item.question) == want_lang or (answered and language_neutral(answer.answer))
-    m: dict[str, float] = {"refused": float(refused), "language_ok": float(language_ok)}
+    m: dict[str, float] = {"refused": float(refused),
+                           "language_ok": float(language_ok(answer.answer, item.question, want_lang, answered))}
     for k in ("retrieve_ms", "generate_ms", "total_ms"):
         m[k] = answer.timings.get(k, 0.0)
     # The first text the reader sees: the first streamed piece, or the refusal (a refusal is

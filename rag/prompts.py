@@ -88,12 +88,9 @@ RETRY_NOTE = {
 
 
 def source_line(n: int, e: Evidence, language: Language) -> str:
-    """One numbered source; large figures get their rendering in the question's language beside
-    them. A source already in that language gets none: its figures are written the way its reader
-    reads them, and a second form beside them ("1382.59亿元 = 138259000000元") only invites the
-    model to copy the wrong one."""
+    """One numbered source; large figures get their rendering in the question's language beside them."""
     text = e.statement.text
-    figures = large_figures(text) if e.lang != language.dominant else []
+    figures = large_figures(text)
     if figures:
         render = to_chinese if language.dominant == "zh" else to_english
         pairs = [f"{f.raw} = {render(f)}" for f in figures if f.raw != render(f)]

@@ -116,6 +116,13 @@ def test_answer_sentences_and_language():
     assert reader_language("QH-700 Pro 的电池续航为240天[1]。", q) == "zh"
     assert answer_language("天文台所在的 Ridley Hill 海拔412米[1]。", "天文台所在的 Ridley Hill 海拔多少米？") == "zh"
     assert reader_language("QH-700 Pro has a battery life of 240 days [1].", q) == "en"
+    # The gold and the XQuAD scorers judge it the same way: a bare figure reads alike in both
+    # languages, a refusal's emptiness does not, and quoted English is English.
+    from rag.evaluation import language_ok
+    assert language_ok("38 [1]", "约翰·埃尔维参加第 33 届超级碗时多大？", "zh")
+    assert not language_ok("", "他多大？", "zh", answered=False)
+    assert language_ok("QH-700 Pro 的电池续航为240天[1]。", q, "zh")
+    assert not language_ok(zh, q, "zh") and not language_ok("38 [1]", q, "zh", answered=False)
 
 
 def test_gold_set_shape():

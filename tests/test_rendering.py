@@ -79,7 +79,7 @@ def test_figures_are_written_the_way_the_target_language_writes_them():
     assert to_chinese(parse_figures("$1,234,567,891")[0]) == "1234567891美元"
 
 
-def test_a_source_in_the_question_language_gets_no_second_form_of_its_figures():
+def test_a_figure_beside_its_source_is_in_the_form_its_reader_reads():
     from rag.evidence import Evidence
     from rag.language import detect_language
     from rag.prompts import source_line
