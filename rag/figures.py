@@ -152,7 +152,8 @@ def _scaled(value: float, scales: tuple[tuple[str, float], ...], sep: str) -> st
             if _digits(mantissa) <= MAX_SCALED_DIGITS:
                 return f"{mantissa}{sep}{word}"
             candidates.append(f"{mantissa}{sep}{word}")
-    return min(candidates, key=_digits) if candidates and min(map(_digits, candidates)) < _digits(plain) else plain
+    shortest = min(candidates, key=_digits, default=plain)
+    return shortest if _digits(shortest) < _digits(plain) else plain
 
 
 def _fmt(x: float) -> str:
