@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 from .evidence import Evidence
 from .figures import large_figures, number_words, parse_figures, to_chinese
-from .language import han_count
+from .language import han_count, has_han
 from .records import Language
 
 #: How an extractive answer begins, by language.
@@ -37,10 +37,26 @@ _CLAUSE_END = re.compile(r"(?<=[，；])|(?<=[,;])(?=\s)")
 _POINTS_BACK = re.compile(r"^(?:分别|其中|占|并|且|(?:respectively|accounting|which|while|and)\b)", re.IGNORECASE)
 # A piece this short ("2024年，") is no clause; it joins the one after it.
 _MIN_CLAUSE_CHARS = 8
+# Two figures for two things joined by "and" / 和 ("actual foreign investment of $27.2 billion and
+# imports and exports totaling 10.7 trillion yuan", 6万多家外资企业和9.9万家外贸企业) are two facts:
+# a question asking for one gets that one. Not where the "and" sits between two bare figures
+# ("23.4% and 24.5% of …" is one list, paired with its items by "respectively").
+_AND = re.compile(r"\s+and\s+|以及|(?<![总平缓温柔饱])和(?![平谐睦解])")  # not 总和, 和平 …
+_FIGURE_END = re.compile(r"(?:[\d%亿万千百元]|\b(?:billion|million|trillion|yuan))$", re.IGNORECASE)
+_FIGURE_START = re.compile(r"^[\d$¥€£]")
+# A clause that pairs a list with the items before it ("accounting for 23.4% and 24.5% …
+# respectively") is quoted with all of them.
+_RESPECTIVELY = re.compile(r"\brespectively\b|分别", re.IGNORECASE)
+# What a piece cut out of a sentence may begin with that only linked it to the one before.
+_LINK_WORD = re.compile(r"^(?:(?:with|and)\s+|以及|和)", re.IGNORECASE)
 #: Scores clauses against the question (higher is closer): ``(question, clauses) -> scores``.
 ClauseScorer = Callable[[str, list[str]], list[float]]
 _ASKS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage)\b|多少|几[个家项所]|比重|占比",
                             re.IGNORECASE)
+
+
+_ASKS_SHARE = re.compile(r"\bwhat (?:share|proportion|percentage|fraction|portion)\b|\bhow big a (?:share|slice)\b|"
+                         r"比重|占比|百分之几|比例|份额|占全国", re.IGNORECASE)
 
 
 class ExtractiveAnswerer:
@@ -111,17 +127,48 @@ class ExtractiveAnswerer:
                 pieces[-1] += p
             elif p.strip():
                 pieces.append(p)
+        pieces, group = _split_coordinated(pieces)
         if len(pieces) < 2:
             return text
-        # A clause that points back is taken, and scored, together with the one before it.
-        starts = [i - 1 if i > 0 and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
-        units = ["".join(pieces[start:i + 1]).strip().rstrip("，；,;。.") for i, start in enumerate(starts)]
+        # A clause that points back is taken, and scored, together with the one before it (with
+        # all the coordinated ones before it when it pairs a list with them: "respectively").
+        starts = [(group[i - 1] if _RESPECTIVELY.search(p) else i - 1)
+                  if i > 0 and group[i] == i and _POINTS_BACK.search(p.strip()) else i for i, p in enumerate(pieces)]
+        units = [_join_pieces(pieces[start:i + 1]) for i, start in enumerate(starts)]
         candidates = list(range(len(units)))
         candidates = [i for i in candidates if mentions_quantity(pieces[i])] or candidates
-        if units_asked := {f.unit for f in parse_figures(question) if f.unit}:  # 20% is decided by a percentage
+        units_asked = {f.unit for f in parse_figures(question) if f.unit}  # 20% is decided by a percentage
+        if _ASKS_SHARE.search(question):  # and "what share …" is answered by one
+            units_asked.add("pct")
+        if units_asked:
             candidates = [i for i in candidates if any(f.unit in units_asked for f in parse_figures(pieces[i]))] or candidates
         scores = self.score_clauses(question, [units[i] for i in candidates])
         return units[candidates[max(range(len(candidates)), key=scores.__getitem__)]]
+
+
+def _split_coordinated(pieces: list[str]) -> tuple[list[str], list[int]]:
+    """``pieces`` each cut before an "and" / 和 that joins two figure-bearing facts (the cut-off part
+    keeps its "and"), and for each piece the index of the first piece cut from the same one."""
+    out: list[str] = []
+    group: list[int] = []
+    for piece in pieces:
+        first = len(out)
+        rest = piece
+        while cut := next((m for m in _AND.finditer(rest) if m.start() > 0
+                           and not (_FIGURE_END.search(rest[:m.start()]) and _FIGURE_START.match(rest[m.end():]))
+                           and states_quantity(rest[:m.start()]) and states_quantity(rest[m.end():])), None):
+            out.append(rest[:cut.start()])
+            group.append(first)
+            rest = rest[cut.start():]
+        out.append(rest)
+        group.append(first)
+    return out, group
+
+
+def _join_pieces(pieces: list[str]) -> str:
+    """Pieces as one quotable clause, without a leading word that only linked it to the text before
+    ("with …", "and …", 和…)."""
+    return _LINK_WORD.sub("", "".join(pieces).strip()).rstrip("，；,;。.")
 
 
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}月\d{1,2}日")

@@ -110,6 +110,20 @@ def unsupported_figures(answer: str, sources: list[str]) -> list[str]:
             and not (f.unit == "" and 0 < f.value < 1 and any(same_figure(f, k) for k in percents))]
 
 
+def percents_as_sources_write_them(answer: str, sources: list[str]) -> str:
+    """``answer`` with each bare fraction that a source states as a percentage written as that
+    percentage: asked "what fraction …", the small model wrote 0.234 for the source's 23.4%; the
+    reader compares the answer with the source card, which says 23.4%."""
+    known = [k for s in sources for k in parse_figures(s) if k.unit == "pct"]
+
+    def as_percent(m: re.Match[str]) -> str:
+        value = float(m.group())
+        hit = next((k for k in known if abs(k.value / 100 - value) <= 1e-9), None)
+        return f"{_fmt(hit.value)}%" if hit else m.group()
+
+    return re.sub(r"(?<![\d.,])0\.\d+(?![\d%％])(?!\s*(?:%|percent))", as_percent, answer)
+
+
 def to_chinese(fig: Figure) -> str:
     """Render a figure the way a Chinese text would: 27.2 billion USD -> 272亿美元."""
     if fig.unit == "pct":

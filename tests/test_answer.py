@@ -231,7 +231,18 @@ def test_the_fallback_quotes_the_clause_that_answers(pipeline):
     zh = ("有6万外资企业和9.9万外贸企业分布在232个国家级开发区，2024年，实际使用外资为272亿美元，"
           "进出口总额为10.7万亿元，分别占全国总和的23.4%和24.5%。")
     assert pipeline._fallback.quote(zh, "经开区的进出口占全国多少？") == "进出口总额为10.7万亿元，分别占全国总和的23.4%和24.5%"
-    assert pipeline._fallback.quote(zh, "经开区有多少家外贸企业？") == "有6万外资企业和9.9万外贸企业分布在232个国家级开发区"
+    # Two figures for two things joined by 和 / "and" are two facts: the one asked for is quoted.
+    assert pipeline._fallback.quote(zh, "经开区有多少家外贸企业？") == "9.9万外贸企业分布在232个国家级开发区"
+    en_g1 = ("There are over 60,000 foreign-funded enterprises and 99,000 foreign trade enterprises in the 232 "
+             "national-level development zones, with actual foreign investment of $27.2 billion and imports and "
+             "exports totaling 10.7 trillion yuan in 2024, accounting for 23.4% and 24.5% of the national totals "
+             "respectively.")
+    assert pipeline._fallback.quote(en_g1, "How much actual foreign investment did the zones use?") == \
+        "actual foreign investment of $27.2 billion"
+    # ...but "respectively" pairs its list with all of them, and a list of bare figures stays one.
+    assert pipeline._fallback.quote(en_g1, "What share of national imports and exports came from the zones?") == \
+        ("actual foreign investment of $27.2 billion and imports and exports totaling 10.7 trillion yuan in 2024, "
+         "accounting for 23.4% and 24.5% of the national totals respectively")
     en = ("To operate the Halloran Telescope without supervision you must complete 12 supervised observing "
           "sessions, pass a written test with a mark of at least 80%, and demonstrate a safe startup and "
           "shut-down to a senior operator.")
@@ -242,6 +253,18 @@ def test_the_fallback_quotes_the_clause_that_answers(pipeline):
     short = "The zones used $27.2 billion of foreign investment."
     assert pipeline._fallback.quote(short, "How much foreign investment?") == short
     assert ExtractiveAnswerer().quote(zh, "经开区有多少家外贸企业？") == zh  # the plain answerer quotes whole
+
+
+def test_a_fraction_is_written_as_the_percentage_its_source_states():
+    """Asked "what fraction …", the model wrote 0.234 for the source's 23.4%: the reader compares
+    the answer with the source card, so the figure is written as the card writes it."""
+    from rag.figures import percents_as_sources_write_them as as_percent
+
+    src = ["accounting for 23.4% and 24.5% of the national totals respectively"]
+    assert as_percent("0.234 [1]", src) == "23.4% [1]"
+    assert as_percent("约0.245[1]。", src) == "约24.5%[1]。"
+    assert as_percent("0.5 [1]", src) == "0.5 [1]"  # no source states 50%
+    assert as_percent("10.234 [1]", src) == "10.234 [1]" and as_percent("0.234% [1]", src) == "0.234% [1]"
 
 
 def test_a_figure_must_be_in_the_source_cited_for_it(pipeline):
@@ -383,3 +406,35 @@ def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
     from rag import guards
 
     assert ("echo" in guards.check(a, "en", [], question=q).problems) == echoes
+
+
+def test_a_year_the_sources_do_not_speak_of_is_refused_only_over_other_years(pipeline):
+    """A 2023 question over 2024 data is refused before the model sees it; a question whose years
+    the evidence partly names, or evidence naming no year at all, is left to the model."""
+    from dataclasses import replace
+
+    from rag.answer import years_unsupported
+
+    ev = pipeline.ranker.rank(pipeline.retriever.search("foreign investment of the zones"))[:5]
+    assert "no evidence mentions 2023" in pipeline.refusal_reason("What was the zones' foreign investment in 2023?", ev)
+    assert years_unsupported("Did foreign investment in 2024 exceed that of 2019?", ev) == []
+    yearless = [replace(e, chunk=replace(e.chunk, date="")) for e in ev
+                if not any(y in e.statement.text for y in ("2024", "2025", "2023"))]
+    assert yearless and years_unsupported("Who led the zones in 2015?", yearless) == []
+
+
+def test_an_uncited_short_answer_is_cited_to_the_source_holding_its_words(pipeline):
+    """The small model often answers a short question without its marker ("Africa", "西南方"); the
+    statement holding the answer's own words (those the question does not give) is cited, so a
+    right answer is not turned into a refusal for want of a marker."""
+    from rag.guards import fix_citations, grounding_statement
+
+    q = "How many foreign trade enterprises are in the zones?"
+    ev = pipeline.ranker.rank(pipeline.retriever.search(q))[:5]
+    n = next(i for i, e in enumerate(ev, start=1) if "99,000" in e.statement.text)
+    assert grounding_statement("99,000", ev, q) == n
+    assert grounding_statement("Tokyo", ev, q) is None  # words no source holds: stays uncited
+    text, notes = fix_citations("99,000", ev, pipeline.retriever.embedder, q)
+    assert text == f"99,000 [{n}]", (text, notes)
+    assert grounding_statement("98,000", ev, q) is None  # a figure no source states
+    assert grounding_statement("9.9万", ev, q) == n  # the figure in another form counts as its words
