@@ -111,6 +111,9 @@ def close_statements(evidence: list[Evidence], margin: float) -> list[Evidence]:
 #: all five statements answered 2 of 8 refused answerable XQuAD questions and two gold ones (mx-06,
 #: t-mx-05); in each the statement that cleared the bar was the first.
 SUPPORT_STATEMENTS = 1
+#: Words capitalised only because they begin a sentence (lower-cased after "Yes, ").
+_SENTENCE_START_WORDS = frozenset("the there it its this these those they a an in on by with as at for from "
+                                  "over more about some all each both".split())
 
 
 @dataclass
@@ -391,7 +394,12 @@ class Pipeline:
         turn.notes.append(f"a bare yes or no: the deciding clause of [{n}] added")
         if turn.language.dominant == "zh":
             return f"{word}，{clause}[{n}]。"
-        return f"{word.capitalize()}. {clause[:1].upper()}{clause[1:]} [{n}]."
+        # One sentence, so its citation covers the verdict too; the clause keeps its own case unless
+        # only the start of its statement capitalised it ("Yes, there are over 60,000 …").
+        first = clause.split(" ", 1)[0]
+        if first.lower() in _SENTENCE_START_WORDS:
+            clause = first.lower() + clause[len(first):]
+        return f"{word.capitalize()}, {clause} [{n}]."
 
     @staticmethod
     def _generate(answerer: Answerer, turn: "Turn", may_refuse: bool | None = None,

@@ -290,7 +290,7 @@ def test_a_bare_yes_gets_the_clause_that_decides_it(pipeline):
     turn = pipeline.prepare("Did imports and exports of the zones exceed 20% of the national total?")
     n = next(i for i, e in enumerate(turn.evidence, start=1) if "24.5%" in e.statement.text)
     text = pipeline._with_deciding_clause(turn, f"Yes [{n}].")
-    assert text.startswith("Yes. ") and "24.5%" in text and text.endswith(f"[{n}].") and len(text) < 200, text
+    assert text.startswith("Yes, ") and "24.5%" in text and text.endswith(f"[{n}].") and len(text) < 200, text
     assert pipeline._with_deciding_clause(turn, f"Yes, 24.5% [{n}].") == f"Yes, 24.5% [{n}]."
     # A verdict that only restates the question (in other inflections) is as bare as "Yes [n].".
     restated = f"Yes, imports and exports of the zones exceeded 20% of the national total [{n}]."
