@@ -53,8 +53,7 @@ _LINK_WORD = re.compile(r"^(?:(?:with|and)\s+|以及|和)", re.IGNORECASE)
 ClauseScorer = Callable[[str, list[str]], list[float]]
 _ASKS_QUANTITY = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:share|proportion|percentage)\b|多少|几[个家项所]|比重|占比",
                             re.IGNORECASE)
-
-
+# A question answered by a percentage (the fallback prefers a clause stating one).
 _ASKS_SHARE = re.compile(r"\bwhat (?:share|proportion|percentage|fraction|portion)\b|\bhow big a (?:share|slice)\b|"
                          r"比重|占比|百分之几|比例|份额|占全国", re.IGNORECASE)
 

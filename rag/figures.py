@@ -117,8 +117,8 @@ def percents_as_sources_write_them(answer: str, sources: list[str]) -> str:
     known = [k for s in sources for k in parse_figures(s) if k.unit == "pct"]
 
     def as_percent(m: re.Match[str]) -> str:
-        value = float(m.group())
-        hit = next((k for k in known if abs(k.value / 100 - value) <= 1e-9), None)
+        fraction = Figure(m.group(), float(m.group()), "")
+        hit = next((k for k in known if same_figure(fraction, Figure(k.raw, k.value / 100, ""))), None)
         return f"{_fmt(hit.value)}%" if hit else m.group()
 
     return re.sub(r"(?<![\d.,])0\.\d+(?![\d%％])(?!\s*(?:%|percent))", as_percent, answer)

@@ -29,8 +29,8 @@ import numpy as np
 from .answer import answer_language, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
-from .figures import parse_figures, percents_as_sources_write_them, unsupported_figures
-from .language import has_han, language_neutral, quiet_jieba
+from .figures import number_words, parse_figures, percents_as_sources_write_them, same_figure, unsupported_figures
+from .language import language_neutral, quiet_jieba
 from .prompts import NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
@@ -352,15 +352,14 @@ def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder, quest
             keep.append(best)
             if not cited:
                 notes.append(f"uncited sentence given [{best}]")
+        if not keep and len(sentences) == 1 and (n := grounding_statement(bare[i], evidence, question)):
+            keep.append(n)
+            notes.append(f"uncited answer given [{n}], the source holding its words")
         tail = re.search(r"[。！？.!?；;]+$", bare[i])
         body = bare[i][: tail.start()] if tail else bare[i]
         marks = "".join(f"[{n}]" for n in dict.fromkeys(keep))
         sep = "" if re.search(r"[\u4e00-\u9fff]$", body) or not marks else " "
         out.append(f"{body}{sep}{marks}{tail.group(0) if tail else ''}")
-    if len(out) == 1 and not cited_numbers(out[0]) and (n := grounding_statement(bare[0], evidence, question)):
-        body, tail = re.match(r"(.*?)([。！？.!?；;]*)$", out[0].rstrip(), re.DOTALL).groups()
-        out[0] = f"{body}{'' if has_han(body[-1:]) else ' '}[{n}]{tail}"
-        notes.append(f"uncited answer given [{n}], the source holding its words")
     return join_sentences(out, text), notes
 
 
@@ -375,13 +374,12 @@ def grounding_statement(answer: str, evidence: list[Evidence], question: str = "
     without its marker ("Africa", "西南方"); its cosine to the long statement it copied from stays
     under ``SUPPORT_MIN`` and the right answer became a refusal with no note (4 of 400 XQuAD
     answers). Ties go to the statement closest to the question."""
-    from .figures import number_words, same_figure
-
     asked = set(_content_tokens(question))
     asked_figures = parse_figures(question)
-    figures = [f for f in parse_figures(answer) if not any(same_figure(f, g) for g in asked_figures)]
+    stated = parse_figures(answer)
+    figures = [f for f in stated if not any(same_figure(f, g) for g in asked_figures)]
     rest = answer
-    for f in parse_figures(answer):
+    for f in stated:
         rest = rest.replace(f.raw, " ")
     words = [w for w in dict.fromkeys(_content_tokens(rest)) if w not in asked]
     if not (words or figures) or not evidence:
@@ -390,12 +388,13 @@ def grounding_statement(answer: str, evidence: list[Evidence], question: str = "
     def share(e: Evidence) -> float:
         text = " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
         own = set(_content_tokens(text))
-        stated = [*parse_figures(text), *number_words(text)]
-        held = sum(w in own for w in words) + sum(any(same_figure(f, g) for g in stated) for f in figures)
+        held_figures = [*parse_figures(text), *number_words(text)]
+        held = sum(w in own for w in words) + sum(any(same_figure(f, g) for g in held_figures) for f in figures)
         return held / (len(words) + len(figures))
 
-    best = max(range(len(evidence)), key=lambda i: (share(evidence[i]), evidence[i].similarity))
-    return best + 1 if share(evidence[best]) >= GROUNDED_SHARE else None
+    shares = [share(e) for e in evidence]
+    best = max(range(len(evidence)), key=lambda i: (shares[i], evidence[i].similarity))
+    return best + 1 if shares[best] >= GROUNDED_SHARE else None
 
 
 #: A sentence whose citations all lie this far (cosine to the question) below the best statement is
@@ -499,8 +498,6 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
 
 def _figure_bonus(sentence: str, e: Evidence) -> float:
     # Sharing an exact figure is strong support even when wording differs across languages.
-    from .figures import same_figure
-
     figs = parse_figures(sentence)
     return 0.2 if figs and any(same_figure(a, b) for a in figs for b in parse_figures(e.statement.text)) else 0.0
 
