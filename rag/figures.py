@@ -88,8 +88,12 @@ _EN_NUMBER_WORDS = {w: i for i, w in enumerate(
 _EN_NUMBER_WORD = re.compile(r"\b(" + "|".join(_EN_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # A Chinese numeral of one to ten before a measure word or a counted noun (三部门, 两个, 五项): a
-# numeral inside a word (三农, 一流) is no count.
-_ZH_COUNT = re.compile(r"(?<![\u4e00-\u9fff])([一二两三四五六七八九十])(?=[个家项部条名位种类次所批届座章节])")
+# numeral inside a word (三农, 一流) is no count. 一 also ends many words (统一部署, 唯一), so it
+# counts only where no character precedes it; two to ten count after a word too (中有两人,
+# 完成了四次拦截: read as no count, a right "2名" was judged an invented figure), but not after
+# 第 (an ordinal) or inside a longer numeral (二十个 is no ten).
+_ZH_COUNT = re.compile(r"(?:(?<![\u4e00-\u9fff])一|(?<![第〇零一二两三四五六七八九十百千万亿\d])[二两三四五六七八九十])"
+                       r"(?=[个家项部条名位种类次所批届座章节人天年倍场支只轮枚块张本首队局周岁])")
 
 
 def number_words(text: str) -> list[Figure]:

@@ -497,9 +497,15 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
 
 
 def _figure_bonus(sentence: str, e: Evidence) -> float:
-    # Sharing an exact figure is strong support even when wording differs across languages.
+    # Sharing an exact figure is strong support even when wording differs across languages; a count
+    # the statement (or its original) spells out is that figure too: "4" cites "had four
+    # interceptions", not the closer-worded statement holding no four.
     figs = parse_figures(sentence)
-    return 0.2 if figs and any(same_figure(a, b) for a in figs for b in parse_figures(e.statement.text)) else 0.0
+    if not figs:
+        return 0.0
+    text = " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
+    held = [*parse_figures(text), *number_words(text)]
+    return 0.2 if any(same_figure(a, b) for a in figs for b in held) else 0.0
 
 
 def _states_fact(sentence: str, evidence: list[Evidence]) -> bool:

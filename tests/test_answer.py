@@ -438,3 +438,27 @@ def test_an_uncited_short_answer_is_cited_to_the_source_holding_its_words(pipeli
     assert text == f"99,000 [{n}]", (text, notes)
     assert grounding_statement("98,000", ev, q) is None  # a figure no source states
     assert grounding_statement("9.9万", ev, q) == n  # the figure in another form counts as its words
+
+
+def test_a_figure_answer_is_cited_to_the_statement_that_spells_it_out(pipeline):
+    """"4" answers "How many balls did Josh Norman intercept?" from "had four interceptions"; the
+    closer-worded statement holding no four got the citation, and the right answer was replaced by
+    a quote of the wrong clause. A count spelled out is the figure, for the citation and its check."""
+    import dataclasses
+
+    from rag.guards import fix_citations, miscited_figures
+
+    q = "How many balls did Josh Norman intercept?"
+    base = pipeline.ranker.rank(pipeline.retriever.search("foreign investment 2024"))[0]
+
+    def said(text: str) -> "object":
+        return dataclasses.replace(base, statement=dataclasses.replace(base.statement, text=text))
+
+    ev = [said("Carolina's secondary featured Pro Bowl safety Kurt Coleman, who led the team with a career high "
+               "seven interceptions, while also racking up 88 tackles and Pro Bowl cornerback Josh Norman, who "
+               "developed into a shutdown corner during the season and had four interceptions, two of which were "
+               "returned for touchdowns."),
+          said("Meanwhile, Denver's offense was kept out of the end zone for three plays, but a holding penalty on "
+               "cornerback Josh Norman gave the Broncos a new set of downs.")]
+    text, _ = fix_citations("4", ev, pipeline.retriever.embedder, q)
+    assert text == "4 [1]" and miscited_figures(text, ev, q) == []

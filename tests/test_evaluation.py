@@ -74,6 +74,13 @@ def test_figures_normalise_across_languages():
     assert unsupported_figures("0.234 of the national total [2]", [G1]) == []
     assert unsupported_figures("0.5 of the total", [G1]) == ["0.5"]
     assert unsupported_figures("5 items", ["三农问题"]) == ["5"]  # a numeral inside a word counts nothing
+    # A count after a word is a count (中有两人); 一 ending a word, an ordinal or part of a longer
+    # numeral is not.
+    assert unsupported_figures("2名[1]", ["三名首发线卫中有两人入选了职业碗"]) == []
+    assert unsupported_figures("4 [1]", ["诺曼完成了四次拦截"]) == []
+    assert unsupported_figures("1 [1]", ["统一部署"]) == ["1"]
+    assert unsupported_figures("3 [1]", ["第三次会议"]) == ["3"]
+    assert unsupported_figures("10 [1]", ["二十个项目"]) == ["10"]
 
 
 def test_citation_resolution_renumbers_and_drops_unknown_markers(retriever):
