@@ -121,16 +121,17 @@ class Settings:
     #: Below the NOT_FOUND threshold the model rarely refuses on Chinese questions (its NOT_FOUND
     #: probability stayed under 0.06 for most XQuAD Chinese questions whose paragraph was removed from
     #: the index), so where the best statement's similarity is under ``llm_weak_below`` the model is
-    #: also asked whether that statement alone states the answer, and the question is refused when its
-    #: YES−NO logit is under ``llm_weak_support_below``. Fitted together (2× weight on false refusals)
-    #: on the gold set's tune split and 50 XQuAD questions per language outside the reported sample,
-    #: each asked with and without its paragraph: unanswerable parts refused 64 → 82 of 113, false
-    #: refusals 6 → 7 of 176 (``eval/fit_weak_evidence.py``; its best pair, 0.45 and 0.3, refused 3
-    #: more unanswerable parts and 1 more answerable one: of two near-equal pairs the one refusing
-    #: fewer answerable questions was taken). About one answerable question in ten pays the check (~0.8 s).
+    #: also asked whether one of the best statements (``pipeline.SUPPORT_STATEMENTS``, judged one at
+    #: a time until one clears the bar) alone states the answer, and the question is refused when no
+    #: YES−NO logit reaches ``llm_weak_support_below``. Fitted together (2× weight on false refusals)
+    #: with ``eval/fit_weak_evidence.py`` on the gold set's tune split and 50 XQuAD questions per
+    #: language outside the reported 200, each asked with and without its paragraph. Judging the
+    #: three best statements with 0.6, against the best one with 0.2 before: false refusals 3 → 2 of
+    #: 176 fitting parts (frozen test split 5 → 4 of 37), unanswerable parts refused 73 → 82 of 113
+    #: (test 3 of 6 both). About one answerable question in ten pays the check (~0.8 s a statement).
     #: ``0`` for ``llm_weak_below`` turns it off.
     llm_weak_below: float = 0.45
-    llm_weak_support_below: float = 0.2
+    llm_weak_support_below: float = 0.6
     llm_context: int = 2048
     llm_max_tokens: int = 160
     #: OpenAI-compatible endpoint for the http answerer, e.g. http://127.0.0.1:8000/v1

@@ -117,8 +117,10 @@ class ExtractiveAnswerer:
         # decided by a clause with a figure. For other questions the closest clause was often the one
         # naming the question's subject, not its answer (XQuAD: "球栉水母拥有的小触手叫什么？" got
         # 教科书上的例子是球栉水母, 3 of 100 Chinese answers lost), and the whole statement is quoted.
+        # A question asking for a year gets the whole statement too: a year scopes its whole sentence
+        # ("…$27.2 billion and … 10.7 trillion yuan in 2024"), and the clause with the figure lost it.
         if (self.score_clauses is None or len(text) + han_count(text) <= BRIEF_QUOTE_CHARS
-                or not (asks_quantity(question) or states_quantity(question))):
+                or not (asks_quantity(question) or states_quantity(question)) or asks_year(question)):
             return text
         pieces: list[str] = []  # each keeps its ending comma
         for p in _CLAUSE_END.split(text):
@@ -176,6 +178,21 @@ _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2})?|\d{4}年\d{1,2}
 def asks_quantity(question: str) -> bool:
     """Whether ``question`` asks for a count, an amount or a share ("how many", 多少, 比重)."""
     return bool(_ASKS_QUANTITY.search(question))
+
+
+# A question asking for a year ("By what year …", 哪一年), and a year or a decade stated in any form.
+_ASKS_YEAR = re.compile(r"\b(?:what|which) year\b|哪一?年|何年|什么年份|哪个年份|哪一年份", re.IGNORECASE)
+_STATES_YEAR = re.compile(r"(?<!\d)(?:1[0-9]|20)\d{2}(?!\d)|[〇零一二三四五六七八九]{4}年|\d{2,4}\s*(?:年代|s\b)")
+
+
+def asks_year(question: str) -> bool:
+    """Whether ``question`` asks for a year ("By what year …?", 在哪一年)."""
+    return bool(_ASKS_YEAR.search(question))
+
+
+def states_year(text: str) -> bool:
+    """Whether ``text`` states a year or a decade (2025, 1950s, 二〇二五年, 90年代)."""
+    return bool(_STATES_YEAR.search(text))
 
 
 #: Quantities in words that are no figure: 三分之二的人口, 一半以上, "half of", "dozens", "unmanned".

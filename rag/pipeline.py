@@ -13,7 +13,7 @@ from .answer import Answer, join_sentences, merge_answers, refusal, resolve_cita
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
-from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, mentions_quantity, states_quantity
+from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, asks_year, mentions_quantity, states_quantity, states_year
 from .language import detect_language, han_count, has_han
 from .lexical import tokenize
 from .prompts import RETRY_NOTE
@@ -107,10 +107,12 @@ def close_statements(evidence: list[Evidence], margin: float) -> list[Evidence]:
 
 
 #: How many of the best statements the model judges one by one when its NOT_FOUND probability would
-#: refuse (``Pipeline._best_support``). Each judgement adds ~1.5 s to a refusal on 2 cores. Judging
-#: all five statements answered 2 of 8 refused answerable XQuAD questions and two gold ones (mx-06,
-#: t-mx-05); in each the statement that cleared the bar was the first.
-SUPPORT_STATEMENTS = 1
+#: refuse, or the best statement is weakly similar (``Pipeline._best_support``; judging stops at the
+#: first that clears the bar). Each judgement adds ~1.5 s to a refusal on 2 cores. On XQuAD the
+#: answer was often in the second or third statement, judged 0.66–0.98 while the first was refused;
+#: three, refitted with ``Settings.llm_weak_support_below`` (``eval/fit_weak_evidence.py``), refused
+#: fewer answerable and more unanswerable fitting questions than the first alone.
+SUPPORT_STATEMENTS = 3
 #: Words capitalised only because they begin a sentence (lower-cased after "Yes, ").
 _SENTENCE_START_WORDS = frozenset("the there it its this these those they a an in on by with as at for from "
                                   "over more about some all each both".split())
@@ -265,7 +267,8 @@ class Pipeline:
             turn.notes.append(f"NOT_FOUND probability {p:.3f}")
             if p > self.settings.llm_refuse_above:
                 reason = f"the model's NOT_FOUND probability {p:.2f} > {self.settings.llm_refuse_above}"
-                if (best := self._best_support(turn)) is not None and best >= self.settings.llm_support_above:
+                best = self._best_support(turn, enough=self.settings.llm_support_above)
+                if best is not None and best >= self.settings.llm_support_above:
                     turn.notes.append(f"NOT_FOUND overruled: the model judged a statement alone to state the "
                                       f"answer (support {best:.2f} >= {self.settings.llm_support_above})")
                     reason = ""
@@ -288,24 +291,31 @@ class Pipeline:
         similarity = turn.evidence[0].similarity
         if similarity >= self.settings.llm_weak_below:
             return ""
-        best = self._best_support(turn)
+        best = self._best_support(turn, enough=self.settings.llm_weak_support_below)
         if best is None or best >= self.settings.llm_weak_support_below:
             return ""
         return (f"the best statement is weakly similar ({similarity:.2f} < {self.settings.llm_weak_below}) and "
                 f"the model judged it not to state the answer (support {best:.2f} < {self.settings.llm_weak_support_below})")
 
-    def _best_support(self, turn: "Turn") -> float | None:
+    def _best_support(self, turn: "Turn", enough: float = float("inf")) -> float | None:
         """The answerer's highest YES−NO judgement that one of the best ``SUPPORT_STATEMENTS``
         statements alone states the answer (``support``), or ``None`` without that judgement. A
         second opinion for the NOT_FOUND probability: asked of one statement at a time, the small
-        model is not swayed by the others."""
+        model is not swayed by the others. Judging stops at the first statement scoring ``enough``
+        (the bar the caller applies), so an answerable question pays for one judgement."""
         score = getattr(self.answerer, "support", None)
         if score is None or self.settings.llm_support_above == float("inf"):
             return None
         t0 = time.perf_counter()
-        scores = score(turn.question, turn.language, turn.evidence[:SUPPORT_STATEMENTS], turn.history)
+        best: float | None = None
+        for e in turn.evidence[:SUPPORT_STATEMENTS]:
+            scores = score(turn.question, turn.language, [e], turn.history)
+            if scores:
+                best = scores[0] if best is None else max(best, scores[0])
+            if best is not None and best >= enough:
+                break
         turn.timings["support_ms"] = turn.timings.get("support_ms", 0.0) + (time.perf_counter() - t0) * 1000
-        return max(scores) if scores else None
+        return best
 
     def composer(self, turn: "Turn") -> Answerer:
         """Who writes the answer: the answerer, or the quoting fallback when the best statement is
@@ -448,6 +458,9 @@ class Pipeline:
             # answer "how many", and the failed draft (often an invented figure) suggests the
             # documents do not hold it.
             turn.notes.append("the fallback quote states no figure for a question asking for one: refused")
+            return ""
+        if asks_year(turn.question) and not states_year(text):
+            turn.notes.append("the fallback quote states no year for a question asking for one: refused")
             return ""
         return text
 

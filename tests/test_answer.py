@@ -320,6 +320,23 @@ def test_a_fallback_without_any_figure_does_not_answer_how_many(pipeline):
     assert "27.2" in pipeline._fallback_text(turn)
 
 
+def test_a_fallback_without_any_year_does_not_answer_what_year(pipeline):
+    """Asked "By what year …" of a statement with no year, the model invented one (2023) twice and
+    the fallback quoted the statement, which names no year: a question asking for a year is refused
+    instead; one whose quote states a year is answered."""
+    from rag.extractive import asks_year, states_year
+
+    assert asks_year("By what year is the system to be in place?") and asks_year("特斯拉在哪一年获奖？")
+    assert not asks_year("When was the plan issued?") and not asks_year("How many years did it take?")
+    assert states_year("in the 1950s") and states_year("二〇二五年") and not states_year("$27.2 billion, 16616个")
+    turn = pipeline.prepare("By what year is the product carbon footprint management system supposed to be in place?")
+    turn.evidence = [e for e in turn.evidence if "footprint" in e.statement.text and not states_year(e.statement.text)]
+    assert turn.evidence and pipeline._fallback_text(turn) == ""
+    assert any("states no year" in n for n in turn.notes)
+    turn = pipeline.prepare("In which year did the zones use $27.2 billion of foreign investment?")
+    assert "2024" in pipeline._fallback_text(turn)
+
+
 class _ScriptedAnswerer:
     """Gives the drafts it is handed, in order, and records whether each could refuse: the repair
     step's control flow without a model's randomness."""
