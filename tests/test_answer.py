@@ -7,7 +7,7 @@ import pytest
 from rag.errors import InputError
 from rag.answer import drop_repeated_sentences
 from rag.extractive import ExtractiveAnswerer
-from rag.pipeline import Pipeline, retrieval_query, split_question
+from rag.pipeline import SUPPORT_STATEMENTS, Pipeline, retrieval_query, split_question
 from tests.conftest import run_cli
 
 
@@ -367,12 +367,14 @@ class _JudgingAnswerer(_ScriptedAnswerer):
         return [self.score] * len(evidence)
 
 
-@pytest.mark.parametrize("weak_below,support,refused,judged", [(0.99, -1.0, True, 1), (0.99, 1.0, False, 1),
-                                                               (0.0, -1.0, False, 0)])
+@pytest.mark.parametrize("weak_below,support,refused,judged", [(0.99, -1.0, True, SUPPORT_STATEMENTS),
+                                                               (0.99, 1.0, False, 1), (0.0, -1.0, False, 0)])
 def test_weak_evidence_is_refused_when_the_model_judges_the_best_statement_not_to_answer(
         retriever, weak_below, support, refused, judged):
     """Below ``llm_weak_below`` similarity a low NOT_FOUND probability is not enough: the model's
-    judgement of the best statement decides. Above it the judgement is not asked (it costs ~0.8 s)."""
+    judgement of the best statements decides, one at a time until one clears the bar (all of them
+    judged before a refusal, one when the first clears it). Above it the judgement is not asked (it
+    costs ~0.8 s a statement)."""
     import dataclasses
 
     settings = dataclasses.replace(retriever.settings, llm_weak_below=weak_below, llm_weak_support_below=0.2)
@@ -380,6 +382,22 @@ def test_weak_evidence_is_refused_when_the_model_judges_the_best_statement_not_t
     a = Pipeline(retriever, judging, settings).ask("How much foreign investment did the zones use in 2024?")
     assert a.refused == refused and judging.judged == judged, a.notes
     assert any("weakly similar" in n for n in a.notes) == refused
+
+
+def test_weak_evidence_is_answered_when_a_later_statement_states_the_answer(retriever):
+    """On XQuAD the answer was often in the second or third statement while the first was judged not
+    to state it: the second statement's judgement clears the bar, and the third is not asked."""
+    import dataclasses
+
+    class Ordered(_JudgingAnswerer):
+        def support(self, question, language, evidence, history=None):
+            self.judged += len(evidence)
+            return [[-1.0, 0.9, -1.0][self.judged - 1]]
+
+    settings = dataclasses.replace(retriever.settings, llm_weak_below=0.99, llm_weak_support_below=0.6)
+    judging = Ordered(0.01, 0.0, "They used $27.2 billion [1].")
+    a = Pipeline(retriever, judging, settings).ask("How much foreign investment did the zones use in 2024?")
+    assert not a.refused and judging.judged == 2, a.notes
 
 
 def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
