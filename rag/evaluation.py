@@ -20,7 +20,7 @@ from .answer import Answer, cited_numbers, split_answer_sentences
 from .errors import InputError
 from .documents import REF_MARKER as _MARKER_RE
 from .guards import REFUSAL_PHRASES
-from .figures import Figure, number_words, parse_figures, same_figure, unsupported_figures
+from .figures import Figure, number_words, parse_figures, same_figure, stated_figures, unsupported_figures
 from .language import detect_language, language_neutral, reader_language
 from .records import SearchResult
 
@@ -160,7 +160,7 @@ def fact_present(answer: str, form: str) -> bool:
     figure = _figure_form(form)
     if figure is not None:
         text = _MARKER_RE.sub(" ", answer)
-        return any(same_figure(figure, f) for f in (*parse_figures(text), *number_words(text)))
+        return any(same_figure(figure, f) for f in stated_figures(text))
     stem = form.endswith("*")
     want = _fact_tokens(form.rstrip("*"))
     have = _fact_tokens(answer)

@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 
 from .evidence import Evidence
 from .figures import large_figures, number_words, parse_figures, to_chinese
-from .language import han_count, has_han
+from .language import han_count
 from .records import Language
 
 #: How an extractive answer begins, by language.

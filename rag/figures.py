@@ -103,11 +103,17 @@ def number_words(text: str) -> list[Figure]:
     return found + [Figure(m.group(), float(_ZH_DIGITS[m.group()]), "") for m in _ZH_COUNT.finditer(text)]
 
 
+def stated_figures(text: str) -> list[Figure]:
+    """Every figure ``text`` states: in digits (``parse_figures``) or as a count spelled out
+    (``number_words``)."""
+    return [*parse_figures(text), *number_words(text)]
+
+
 def unsupported_figures(answer: str, sources: list[str]) -> list[str]:
     """Figures stated in ``answer`` that no source states (after unit normalisation across languages).
     A count the source spells out counts as stated, and a bare fraction as the percentage it is
     (0.234 for 23.4%)."""
-    known = [f for s in sources for f in (*parse_figures(s), *number_words(s))]
+    known = [f for s in sources for f in stated_figures(s)]
     percents = [Figure(k.raw, k.value / 100, "") for k in known if k.unit == "pct"]
     return [f.raw for f in parse_figures(answer)
             if not any(same_figure(f, k) for k in known)

@@ -29,7 +29,7 @@ import numpy as np
 from .answer import answer_language, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
-from .figures import number_words, parse_figures, percents_as_sources_write_them, same_figure, unsupported_figures
+from .figures import parse_figures, percents_as_sources_write_them, same_figure, stated_figures, unsupported_figures
 from .language import language_neutral, quiet_jieba
 from .prompts import NOT_FOUND
 
@@ -386,9 +386,9 @@ def grounding_statement(answer: str, evidence: list[Evidence], question: str = "
         return None
 
     def share(e: Evidence) -> float:
-        text = " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
+        text = _with_original(e)
         own = set(_content_tokens(text))
-        held_figures = [*parse_figures(text), *number_words(text)]
+        held_figures = stated_figures(text)
         held = sum(w in own for w in words) + sum(any(same_figure(f, g) for g in held_figures) for f in figures)
         return held / (len(words) + len(figures))
 
@@ -496,6 +496,11 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
     return bad
 
 
+def _with_original(e: Evidence) -> str:
+    """The statement the answerer read and, for a rendering, the source's own statement."""
+    return " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
+
+
 def _figure_bonus(sentence: str, e: Evidence) -> float:
     # Sharing an exact figure is strong support even when wording differs across languages; a count
     # the statement (or its original) spells out is that figure too: "4" cites "had four
@@ -503,8 +508,7 @@ def _figure_bonus(sentence: str, e: Evidence) -> float:
     figs = parse_figures(sentence)
     if not figs:
         return 0.0
-    text = " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
-    held = [*parse_figures(text), *number_words(text)]
+    held = stated_figures(_with_original(e))
     return 0.2 if any(same_figure(a, b) for a in figs for b in held) else 0.0
 
 

@@ -295,7 +295,7 @@ class Pipeline:
         if best is None or best >= self.settings.llm_weak_support_below:
             return ""
         return (f"the best statement is weakly similar ({similarity:.2f} < {self.settings.llm_weak_below}) and "
-                f"the model judged it not to state the answer (support {best:.2f} < {self.settings.llm_weak_support_below})")
+                f"the model judged none of the best statements to state the answer (support {best:.2f} < {self.settings.llm_weak_support_below})")
 
     def _best_support(self, turn: "Turn", enough: float = float("inf")) -> float | None:
         """The answerer's highest YES−NO judgement that one of the best ``SUPPORT_STATEMENTS``
