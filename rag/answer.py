@@ -8,6 +8,7 @@ from typing import Any
 
 from .documents import REF_MARKER
 from .evidence import Evidence
+from .glossary import load_measures
 from .language import detect_language, has_han, other_language, reader_language
 
 REFUSAL = {"zh": "文档中没有找到相关信息。", "en": "The documents do not contain this information."}
@@ -180,6 +181,21 @@ def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
         return []
     seen = set(_YEAR.findall(" ".join(f"{e.statement.text} {e.chunk.date}" for e in evidence)))
     return sorted(years) if seen and not years & seen else []
+
+
+def measures_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
+    """The measures a question asks for (GDP, employment, tax …: ``rag/data/measures.tsv``) when no
+    evidence statement, nor the source of its rendering, names any of them in either language, else
+    ``[]``. Like a year no evidence mentions, a measure no source names cannot be answered, but the
+    small model answered "What was the zones' GDP?" with their foreign investment and judged that
+    statement to state it (support 0.85): a figure of another measure is not its answer."""
+    measures = load_measures()
+    asked = measures.named_in(question)
+    if not asked:
+        return []
+    if any(asked & measures.named_in(e.both_texts) for e in evidence):
+        return []
+    return sorted(t.en[0] for t in asked)
 
 
 def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = None, leads: tuple[str, ...] = ()) -> Answer:

@@ -42,6 +42,13 @@ class Evidence:
             return self.chunk.lang
         return other_language(self.chunk.lang) or self.chunk.lang
 
+    @property
+    def both_texts(self) -> str:
+        """The statement as the answerer reads it and, for a rendering, the source's own statement
+        (or its rendering, before ``in_question_language`` swaps them): what it says in either language."""
+        return " ".join(dict.fromkeys(t for t in (self.statement.text, self.original.text if self.original else "",
+                                                  self.rendering) if t))
+
     def in_question_language(self) -> "Evidence":
         """What the answerer reads: the verified rendering in place of the statement, when there is one."""
         if not self.rendering or self.original is not None:

@@ -135,6 +135,10 @@ class Glossary:
                     return term
         return None
 
+    def named_in(self, text: str) -> set[Term]:
+        """The terms ``text`` names in either language."""
+        return {m.term for lang in ("en", "zh") for m in self.find(text, lang)}
+
     def missing(self, source: str, source_lang: str, rendering: str, target: str) -> list[str]:
         """The terms of ``source`` that ``rendering`` names in none of their ``target`` forms."""
         low = rendering.lower()
@@ -173,3 +177,11 @@ def load_glossary(extra: str = "") -> Glossary:
         terms += parse(text, str(path))
     terms += parse(resources.files("rag.data").joinpath("glossary.tsv").read_text(encoding="utf-8"), "glossary.tsv")
     return Glossary(terms)
+
+
+@lru_cache(maxsize=1)
+def load_measures() -> Glossary:
+    """The statistical measures a source must name to answer a question asking for one
+    (``rag/data/measures.tsv``, in the glossary's format)."""
+    return Glossary(parse(resources.files("rag.data").joinpath("measures.tsv").read_text(encoding="utf-8"),
+                          "measures.tsv"))

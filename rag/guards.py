@@ -386,7 +386,7 @@ def grounding_statement(answer: str, evidence: list[Evidence], question: str = "
         return None
 
     def share(e: Evidence) -> float:
-        text = _with_original(e)
+        text = e.both_texts
         own = set(_content_tokens(text))
         held_figures = stated_figures(text)
         held = sum(w in own for w in words) + sum(any(same_figure(f, g) for g in held_figures) for f in figures)
@@ -496,11 +496,6 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
     return bad
 
 
-def _with_original(e: Evidence) -> str:
-    """The statement the answerer read and, for a rendering, the source's own statement."""
-    return " ".join(t for t in (e.statement.text, e.original.text if e.original else "") if t)
-
-
 def _figure_bonus(sentence: str, e: Evidence) -> float:
     # Sharing an exact figure is strong support even when wording differs across languages; a count
     # the statement (or its original) spells out is that figure too: "4" cites "had four
@@ -508,7 +503,7 @@ def _figure_bonus(sentence: str, e: Evidence) -> float:
     figs = parse_figures(sentence)
     if not figs:
         return 0.0
-    held = stated_figures(_with_original(e))
+    held = stated_figures(e.both_texts)
     return 0.2 if any(same_figure(a, b) for a in figs for b in held) else 0.0
 
 

@@ -9,7 +9,8 @@ import time
 from typing import Any, Iterator, Protocol
 
 from . import guards
-from .answer import Answer, join_sentences, merge_answers, refusal, resolve_citations, years_unsupported
+from .answer import (Answer, join_sentences, measures_unsupported, merge_answers, refusal, resolve_citations,
+                     years_unsupported)
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker
@@ -553,7 +554,8 @@ class Pipeline:
             return "nothing retrieved"
         if evidence[0].similarity < self.settings.refuse_below:
             return f"best evidence similarity {evidence[0].similarity:.3f} < {self.settings.refuse_below}"
-        missing = years_unsupported(question, evidence[: self.settings.max_sources])
+        best = evidence[: self.settings.max_sources]
+        missing = years_unsupported(question, best) or measures_unsupported(question, best)
         if missing:
             return f"no evidence mentions {', '.join(missing)}"
         return ""

@@ -458,6 +458,41 @@ def test_a_year_the_sources_do_not_speak_of_is_refused_only_over_other_years(pip
     assert yearless and years_unsupported("Who led the zones in 2015?", yearless) == []
 
 
+@pytest.mark.parametrize("question, missing", [
+    ("What was the GDP of the national-level development zones in 2024?", ["GDP"]),
+    ("国家级经开区2024年的GDP总量是多少？", ["GDP"]),
+    ("经开区一共吸纳了多少就业人口？", ["employment", "population"]),
+    ("How many people are employed in the development zones?", ["employment"]),
+    ("2024年经开区进出口总额同比增长了多少？", ["year-on-year"]),
+    ("How many foreign trade enterprises are in the zones?", []),  # no measure of the list asked
+    ("经开区实际使用外资多少？", []),
+])
+def test_a_measure_no_source_names_is_refused_before_the_model(pipeline, question, missing):
+    """The small model answered the zones' GDP with their foreign investment and their employment
+    with enterprise counts, and judged those statements to state it: a measure none of the best
+    statements names, in either language, cannot be answered from them."""
+    from rag.answer import measures_unsupported
+
+    ev = pipeline.ranker.rank(pipeline.retriever.search(question))[:5]
+    assert measures_unsupported(question, ev) == missing
+    weak = ev[0].similarity < pipeline.settings.refuse_below  # refused before the measures are read
+    reason = f"best evidence similarity {ev[0].similarity:.3f}" if weak else ", ".join(missing)
+    assert (reason in pipeline.refusal_reason(question, ev)) if reason else pipeline.refusal_reason(question, ev) == ""
+
+
+def test_a_measure_is_found_in_the_other_language_and_in_a_rendering():
+    """A Chinese question asking 就业 is answerable from an English statement about jobs, and the
+    matching is by whole English words: "unemployment" is not employment."""
+    from rag.glossary import load_measures
+
+    names = lambda text: sorted(t.en[0] for t in load_measures().named_in(text))  # noqa: E731
+    assert names("园区吸纳就业人数多少？") == names("The park created 5,000 jobs.") == ["employment"]
+    assert names("The unemployment rate fell to 4%.") == ["unemployment"]
+    assert names("进出口总额同比增长5%") == names("up 5% from a year earlier") == ["year-on-year"]
+    assert names("关税和税收") == names("tariffs and taxes") == ["tax"]
+    assert names("How many foreign trade enterprises are in the zones?") == []
+
+
 def test_an_uncited_short_answer_is_cited_to_the_source_holding_its_words(pipeline):
     """The small model often answers a short question without its marker ("Africa", "西南方"); the
     statement holding the answer's own words (those the question does not give) is cited, so a
