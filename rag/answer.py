@@ -190,12 +190,10 @@ def measures_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
     small model answered "What was the zones' GDP?" with their foreign investment and judged that
     statement to state it (support 0.85): a figure of another measure is not its answer."""
     measures = load_measures()
-    asked = measures.named_in(question)
-    if not asked:
+    asked = measures.asked_in(question)
+    if not asked or any(asked & measures.stated_in(e.both_texts) for e in evidence):
         return []
-    if any(asked & measures.named_in(e.both_texts) for e in evidence):
-        return []
-    return sorted(t.en[0] for t in asked)
+    return sorted(asked)
 
 
 def merge_answers(question: str, parts: list[tuple[str, Answer]], search: Any = None, leads: tuple[str, ...] = ()) -> Answer:

@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
+from .language import has_han
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,37 @@ def load_glossary(extra: str = "") -> Glossary:
     return Glossary(terms)
 
 
+
+class Measures:
+    """Statistical measures (GDP, employment, tax …) a question may ask for and a source must name
+    to answer it: ``asked_in`` reads a question by the measures' own names, ``stated_in`` a source
+    by those and the further words a source may use ("inhabitants" for a population)."""
+
+    def __init__(self, asked: list[Term], stated: list[Term]) -> None:
+        self._asked, self._stated = Glossary(asked), Glossary(stated)
+
+    def asked_in(self, question: str) -> set[str]:
+        """The measures a question names, by their first English name."""
+        return {t.en[0] for t in self._asked.named_in(question)}
+
+    def stated_in(self, text: str) -> set[str]:
+        """The measures a source text names, in either language."""
+        return {t.en[0] for t in self._stated.named_in(text)}
+
+
 @lru_cache(maxsize=1)
-def load_measures() -> Glossary:
-    """The statistical measures a source must name to answer a question asking for one
-    (``rag/data/measures.tsv``, in the glossary's format)."""
-    return Glossary(parse(resources.files("rag.data").joinpath("measures.tsv").read_text(encoding="utf-8"),
-                          "measures.tsv"))
+def load_measures() -> Measures:
+    """The bundled measures (``rag/data/measures.tsv``): the glossary's two columns, then the
+    further words of either language a source may state the measure with."""
+    asked, stated = [], []
+    text = resources.files("rag.data").joinpath("measures.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        term = parse("\t".join(cols[:2]), "measures.tsv")[0]
+        more = [f.strip() for f in (cols[2] if len(cols) > 2 else "").split("|") if f.strip()]
+        asked.append(term)
+        stated.append(Term(term.en + tuple(f for f in more if not has_han(f)),
+                           term.zh + tuple(f for f in more if has_han(f))))
+    return Measures(asked, stated)

@@ -125,9 +125,12 @@ class LanguageCheck:
 
 class EchoCheck:
     """The answer must state something the question does not: one whose every content word (Chinese
-    character, English word, number) is already in the question ("The neighborhood lies west of the
-    41 freeway [1]." to "Which neighborhood lies west of the 41 freeway?") answered nothing. A yes
-    or no is exempt: its verdict is the answer, and it repeats the question by design."""
+    character, English word, number) is already in the question ("The neighborhood
+    lies west of the 41 freeway [1]." to "Which neighborhood lies west of the 41 freeway?") answered
+    nothing. A yes or no is exempt: its verdict is the answer, and it repeats the question by
+    design. So is a pick between the question's alternatives ("The Broncos won" to "Who won, the
+    Broncos or the Panthers?"); one that keeps both ("… to compete for investors or to work
+    together") picked nothing."""
 
     name = "echo"
 
@@ -135,9 +138,22 @@ class EchoCheck:
         if not ctx.question or _VERDICT_START.match(text):
             return Finding(self.name)
         said = _content_tokens(text)
-        if len(said) >= 2 and set(said) <= set(_content_tokens(ctx.question)):
-            return Finding(self.name, "echo", notes=["the answer only restates the question"])
-        return Finding(self.name)
+        if len(said) < 2 or not set(said) <= set(_content_tokens(ctx.question)):
+            return Finding(self.name)
+        if not all(side & set(said) for side in _alternatives(ctx.question)):
+            return Finding(self.name)
+        return Finding(self.name, "echo", notes=["the answer only restates the question"])
+
+
+def _alternatives(question: str) -> list[set[str]]:
+    """The content words either side of each "or" / 还是 of a question (the last before it, the
+    first after it), one set per side; ``[]`` for a question offering no alternatives."""
+    sides: list[set[str]] = []
+    for m in _ALTERNATIVE.finditer(question):
+        before, after = _content_tokens(question[: m.start()]), _content_tokens(question[m.end():])
+        if before and after:
+            sides += [{before[-1]}, {after[0]}]
+    return sides
 
 
 _VERDICT_START = re.compile(rf"\s*(?:{_VERDICTS}|不|能|不能|可以|不可以)(?![a-z])", re.IGNORECASE)
