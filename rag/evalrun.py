@@ -141,7 +141,7 @@ def fit_refuse_above(rows: list[tuple[float, bool]]) -> tuple[float, int, int]:
 def refusal_probabilities(pipeline: Pipeline, items: list) -> list[tuple[float, bool]]:
     """Each question part's probability that the model answers NOT_FOUND, as ``decide`` reads it,
     with whether the part is answerable; parts the rules refuse before the model is asked (weak
-    evidence, a year no source mentions) are left out. Empty for an answerer without logits."""
+    evidence, a year or a measure no source mentions) are left out. Empty for an answerer without logits."""
     from .pipeline import split_question
 
     probability = getattr(pipeline.answerer, "refusal_probability", None)
@@ -167,12 +167,12 @@ def print_calibration(pipeline: Pipeline, items: list) -> None:
     for item in items:
         result = pipeline.retriever.search(item.question, pipeline.settings.top_k)
         evidence = pipeline.ranker.rank(result)
-        year_refusal = bool(pipeline.refusal_reason(item.question, evidence)) and evidence and \
+        rule_refusal = bool(pipeline.refusal_reason(item.question, evidence)) and evidence and \
             evidence[0].similarity >= pipeline.settings.refuse_below
-        rows.append((evidence[0].similarity if evidence else 0.0, item.answerable, year_refusal))
+        rows.append((evidence[0].similarity if evidence else 0.0, item.answerable, rule_refusal))
     best = (0.0, -1.0)
     for t in sorted({round(s, 3) for s, _, _ in rows}):
-        ok = sum((s >= t and not yr) == a for s, a, yr in rows)
+        ok = sum((s >= t and not rr) == a for s, a, rr in rows)
         best = max(best, (ok / len(rows), -t))
     print(f"best refusal threshold RAG_REFUSE_BELOW={-best[1]:.3f}: {best[0]:.1%} of {len(rows)} gold questions "
           f"classified right (answerable vs not); current {pipeline.settings.refuse_below}")

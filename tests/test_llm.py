@@ -422,8 +422,9 @@ def test_calibration_reads_the_refusal_probability_of_each_part_the_rules_leave_
     from tests.conftest import ROOT
 
     gold = {i.id: i for i in load_gold(ROOT / "eval" / "gold.jsonl")}
-    # Answerable; unanswerable (the zones' tax revenue); unanswerable and refused by the year rule.
-    rows = refusal_probabilities(rendered_llm_pipeline, [gold["en-01"], gold["en-u1"], gold["en-u5"]])
+    # Answerable; unanswerable (the current Minister of Commerce); unanswerable and refused by the
+    # year rule; unanswerable and refused by the measure rule (tax revenue).
+    rows = refusal_probabilities(rendered_llm_pipeline, [gold["en-01"], gold["en-u3"], gold["en-u5"], gold["en-u1"]])
     assert [a for _, a in rows] == [True, False], rows
     (p_answerable, _), (p_unanswerable, _) = rows
     assert p_answerable < rendered_llm_pipeline.settings.llm_refuse_above < p_unanswerable
