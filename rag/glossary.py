@@ -180,7 +180,6 @@ def load_glossary(extra: str = "") -> Glossary:
     return Glossary(terms)
 
 
-
 class Measures:
     """Statistical measures (GDP, employment, tax …) a question may ask for and a source must name
     to answer it: ``asked_in`` reads a question by the measures' own names, ``stated_in`` a source
