@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .documents import REF_MARKER
 
@@ -34,6 +34,9 @@ class Figure:
     raw: str
     value: float
     unit: str  # "usd", "cny", "gbp", "eur", "pct" or "" (a bare count or year)
+    #: The currency its word names when its sign names another ("$10.7 trillion yuan": unit "usd",
+    #: other_unit "cny"); ``""`` when they agree or one is missing.
+    other_unit: str = ""
 
 
 def parse_figures(text: str) -> list[Figure]:
@@ -50,20 +53,91 @@ def parse_figures(text: str) -> list[Figure]:
         if m.group("zh"):
             scale *= _ZH_SCALE[m.group("zh")]
         cur, unit_word = (m.group("cur") or "").strip().lower(), (m.group("unit") or "").lower()
-        if m.group("pct"):
-            unit = "pct"
-        elif cur in ("$", "us$", "usd") or unit_word in ("dollars", "us dollars", "美元"):
-            unit = "usd"
-        elif cur in ("rmb", "¥", "￥") or unit_word in ("yuan", "rmb", "元", "人民币"):
-            unit = "cny"
-        elif cur in ("£", "gbp") or unit_word in ("pounds", "英镑"):
-            unit = "gbp"
-        elif cur in ("€", "eur") or unit_word in ("euros", "欧元"):
-            unit = "eur"
-        else:
-            unit = ""
-        figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit))
+        by_sign, by_word = _CURRENCY_SIGNS.get(cur, ""), _CURRENCY_WORDS.get(unit_word, "")
+        unit = "pct" if m.group("pct") else by_sign or by_word
+        other = by_word if unit == by_sign and by_word and by_word != by_sign else ""
+        figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit, other_unit=other))
     return figures
+
+
+_CURRENCY_SIGNS = {"$": "usd", "us$": "usd", "usd": "usd", "rmb": "cny", "¥": "cny", "￥": "cny", "£": "gbp",
+                   "gbp": "gbp", "€": "eur", "eur": "eur"}
+_CURRENCY_WORDS = {"dollars": "usd", "us dollars": "usd", "美元": "usd", "yuan": "cny", "rmb": "cny", "元": "cny",
+                   "人民币": "cny", "pounds": "gbp", "英镑": "gbp", "euros": "eur", "欧元": "eur"}
+
+
+def readings(fig: Figure) -> list[Figure]:
+    """The figure as it reads: one way, or two when its sign and its word name different currencies
+    (the small model wrote "$10.7 trillion yuan" for the source's 10.7 trillion yuan)."""
+    return [fig] + ([replace(fig, unit=fig.other_unit, other_unit="")] if fig.other_unit else [])
+
+
+def currencies_as_sources_state_them(answer: str, sources: list[str]) -> str:
+    """``answer`` with each figure whose sign and word name different currencies written in the one
+    a source states it in: the sign dropped for "$10.7 trillion yuan" over a source's 10.7 trillion
+    yuan, the word for a source's $10.7 trillion. Left as it is when no source settles it."""
+    known = [k for s in sources for k in stated_figures(s)]
+
+    def settle(m: re.Match[str]) -> str:
+        fig = next(iter(parse_figures(m.group())), None)
+        if fig is None or not fig.other_unit:
+            return m.group()
+        if any(same_figure(replace(fig, unit=fig.other_unit), k) for k in known):
+            return m.group()[m.end("cur") - m.start():].lstrip()
+        if any(same_figure(fig, k) for k in known):
+            return m.group()[: m.start("unit") - m.start()].rstrip()
+        return m.group()
+
+    return _FIGURE.sub(settle, answer) if known else answer
+
+
+def figure_spans(text: str) -> list[tuple[int, int, Figure]]:
+    """Each figure of ``text`` with where it stands (start, end); citation markers are not figures."""
+    masked = _CITATION.sub(lambda m: " " * len(m.group()), text)
+    spans = []
+    for m in _FIGURE.finditer(masked):
+        figs = parse_figures(m.group())
+        if figs and m.group().strip():
+            spans.append((m.start() + len(m.group()) - len(m.group().lstrip()), m.start() + len(m.group().rstrip()), figs[0]))
+    return spans
+
+
+_RESPECTIVELY = re.compile(r"\brespectively\b|分别", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,，;；。:：]")
+
+
+def _is_year(fig: Figure) -> bool:
+    return not fig.unit and fig.value.is_integer() and 1900 <= fig.value <= 2100
+
+
+def respective_figures(statement: str) -> tuple[str, list[tuple[str, Figure, str]]]:
+    """For a statement pairing figures "respectively" (分别), each later figure with the phrase of
+    the earlier one it belongs to and its text as written: "… foreign investment of $27.2 billion and
+    imports and exports totaling 10.7 trillion yuan in 2024, accounting for 23.4% and 24.5% of the
+    national totals respectively" gives ("actual foreign investment of $27.2 billion", 23.4%) and
+    ("and imports and exports totaling 10.7 trillion yuan", 24.5%). The paired ones are the figures
+    (not years) just before the clause saying "respectively", as many as it has; each phrase runs
+    from the figure or clause end before it. Returned with the clause saying "respectively" (what
+    the pairs share: "accounting for … of the national totals"); ``("", [])`` when the statement
+    pairs nothing this way."""
+    m = _RESPECTIVELY.search(statement)
+    if not m:
+        return "", []
+    starts = [b.end() for b in _CLAUSE_END.finditer(statement, 0, m.start())]
+    clause_start = starts[-1] if starts else 0
+    end = _CLAUSE_END.search(statement, m.end())
+    clause_end = end.start() if end else len(statement)
+    spans = [sp for sp in figure_spans(statement) if not _is_year(sp[2])]
+    later = [sp for sp in spans if clause_start <= sp[0] and sp[1] <= clause_end]
+    earlier = [sp for sp in spans if sp[1] <= clause_start]
+    if len(later) < 2 or len(earlier) < len(later):
+        return "", []
+    pairs, before = [], earlier[-len(later):]
+    for i, (start, stop, _) in enumerate(before):
+        left = before[i - 1][1] if i else 0
+        bounds = [b.end() for b in _CLAUSE_END.finditer(statement, left, start)]
+        pairs.append(statement[max([left, *bounds]):stop].strip())
+    return statement[clause_start:clause_end], [(phrase, fig, statement[a:b]) for phrase, (a, b, fig) in zip(pairs, later)]
 
 
 def large_figures(text: str) -> list[Figure]:
@@ -116,7 +190,7 @@ def unsupported_figures(answer: str, sources: list[str]) -> list[str]:
     known = [f for s in sources for f in stated_figures(s)]
     percents = [Figure(k.raw, k.value / 100, "") for k in known if k.unit == "pct"]
     return [f.raw for f in parse_figures(answer)
-            if not any(same_figure(f, k) for k in known)
+            if not any(same_figure(r, k) for r in readings(f) for k in known)
             and not (f.unit == "" and 0 < f.value < 1 and any(same_figure(f, k) for k in percents))]
 
 

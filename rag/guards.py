@@ -11,8 +11,12 @@ its evidence and reporting a ``Finding``. The pipeline runs them as two lists:
 * repeats and self-talk: repeated sentences and talk about the system prompt are dropped;
 * citations: each sentence's citation must point to a source that supports it; unsupported ones
   are re-pointed to the best supporting source or dropped, uncited factual sentences get one;
+* respectively: a figure from the wrong side of "A and B … P and Q respectively" is swapped;
+* restatement: an English sentence that restates the question before its answer keeps the answer;
 * padding: sentences drawn only from sources far less related to the question than the best one
-  are dropped.
+  are dropped;
+* percent and currency: a fraction or a currency clash ("$10.7 trillion yuan") is written as its
+  source states it.
 
 ``off_target`` (an answer drawn only from far sources) needs the model's judgement and is decided
 by the pipeline's repair step.
@@ -29,8 +33,9 @@ import numpy as np
 from .answer import answer_language, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
-from .figures import parse_figures, percents_as_sources_write_them, same_figure, stated_figures, unsupported_figures
-from .language import language_neutral, quiet_jieba
+from .figures import (currencies_as_sources_state_them, figure_spans, parse_figures, percents_as_sources_write_them,
+                      respective_figures, same_figure, stated_figures, unsupported_figures)
+from .language import has_han, language_neutral, quiet_jieba
 from .prompts import NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
@@ -199,6 +204,113 @@ class CitationFixer:
         return Finding(self.name, text=out, notes=notes)
 
 
+class RespectivelyFixer:
+    """A figure taken from the wrong side of "respectively" is swapped for the right one: asked the
+    zones' share of imports and exports, the model answered 23.4% from "… foreign investment of
+    $27.2 billion and imports and exports totaling 10.7 trillion yuan …, accounting for 23.4% and
+    24.5% … respectively" (see ``respective_figures_as_asked``)."""
+
+    name = "respectively"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        out = respective_figures_as_asked(text, ctx.evidence, ctx.question)
+        return Finding(self.name, text=out, notes=["a figure paired \"respectively\" swapped for the one asked"] if out != text else [])
+
+
+def _stem_set(text: str) -> set[str]:
+    return {stem for w in _content_tokens(text) for stem in _stems(w)}
+
+
+def respective_figures_as_asked(answer: str, evidence: list[Evidence], question: str) -> str:
+    """``answer`` with a figure a cited statement pairs "respectively" (分别) with one thing replaced by
+    the figure it pairs with the thing the question names. Which thing the question names: the
+    paired phrase sharing the most of its content words (any inflection; Chinese characters; not
+    those of the clause saying "respectively"), when exactly one does. Left alone when the answer states the asked figure too (it may list both)."""
+    if not question:
+        return answer
+    cited = set(cited_numbers(answer))
+    for n, e in enumerate(evidence, start=1):
+        clause, pairs = respective_figures(e.statement.text)
+        if not pairs or (cited and n not in cited):
+            continue
+        # words of the "respectively" clause say what the figures share ("national totals"), not which is which
+        asked = _stem_set(question) - _stem_set(clause)
+        shared = [len(asked & _stem_set(phrase)) for phrase, _, _ in pairs]
+        best = max(shared)
+        if best == 0 or shared.count(best) > 1:
+            continue
+        want = pairs[shared.index(best)]
+        stated = figure_spans(answer)
+        if any(same_figure(f, want[1]) for _, _, f in stated):
+            continue
+        for start, stop, fig in reversed(stated):
+            if any(same_figure(fig, other) for _, other, _ in pairs):
+                answer = answer[:start] + want[2] + answer[stop:]
+    return answer
+
+
+class RestatementFixer:
+    """An English sentence that restates the question before its answer keeps only the answer:
+    "The State Council called for better support policies for the zones in areas such as land,
+    talent, and funding [1]." to "In which areas did the State Council call for better support
+    policies for the zones?" becomes "Land, talent, and funding [1]." The reader asked for the
+    fact; the source card holds the full statement. See ``drop_restatement`` for where it cuts."""
+
+    name = "restatement"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        if ctx.language != "en" or not ctx.question:
+            return Finding(self.name, text=text)
+        sentences = split_answer_sentences(text)
+        trimmed = [drop_restatement(s, ctx.question) for s in sentences]
+        if trimmed == sentences:
+            return Finding(self.name, text=text)
+        return Finding(self.name, text=join_sentences(trimmed, text), notes=["dropped the question restated before the answer"])
+
+
+_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|\d[\d,.]*%?")
+#: Where a restatement hands over to its answer: a copula or a preposition ("… are seen as key
+#: areas for | advanced manufacturing"). A cut anywhere else splits a phrase ("The work plan supports
+#: carbon | emission statistics" to "What carbon management systems …?").
+_HANDOVER = frozenset("is are was were be been being as for in on at by with".split())
+#: Words that only introduce the answer once the restatement is gone ("such as land, …").
+_INTRODUCERS = re.compile(r"(?:(?:such as|like|including|namely)\b[\s:,]*)+", re.IGNORECASE)
+
+
+def drop_restatement(sentence: str, question: str) -> str:
+    """``sentence`` without its leading restatement of ``question``, or unchanged. The restatement
+    is the longest start whose words are all the question's (any inflection) or function words,
+    holding at least two of the question's content words, cut after its last copula or
+    preposition (so an infinitive after the copula keeps its "to": "To deepen …"). Left whole: a yes
+    or no, a question offering alternatives (the pick is one of its words), and a sentence whose
+    rest would be a bare figure ("3 [1]" does not say three what)."""
+    if has_han(sentence) or _VERDICT_START.match(sentence) or _alternatives(question):
+        return sentence
+    asked = {stem for w in _WORD.findall(question.lower()) for stem in _stems(w)}
+    cut, repeated = None, 0
+    for m in _WORD.finditer(sentence):
+        word = m.group().lower()
+        if word in _HANDOVER and repeated >= 2:
+            cut = m.end()
+        if word in _ECHO_STOP_EN:
+            continue
+        if not _stems(word) & asked:
+            introducer = _INTRODUCERS.match(sentence, m.start())
+            if introducer and repeated >= 2:
+                cut = introducer.end()
+            break
+        repeated += 1
+    else:
+        return sentence  # all of it restates the question: the echo check's case, not this one
+    if cut is None or REFUSAL_PHRASES.search(sentence):
+        return sentence
+    rest = sentence[cut:].lstrip()
+    body = _MARKERS.sub("", rest)
+    if not any(w.isalpha() for w in _WORD.findall(body)) or len(re.sub(r"[\s.,;:]", "", body)) < 3:
+        return sentence
+    return rest[0].upper() + rest[1:]
+
+
 class PaddingFixer:
     name = "padding"
 
@@ -217,6 +329,17 @@ class PercentFixer:
         return Finding(self.name, text=out, notes=["a fraction written as its source's percentage"] if out != text else [])
 
 
+class CurrencyFixer:
+    """A figure whose sign and word name different currencies ("$10.7 trillion yuan") is written in
+    the one its source states (the figure check lets either reading pass)."""
+
+    name = "currency"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        out = currencies_as_sources_state_them(text, figure_sources(ctx.evidence))
+        return Finding(self.name, text=out, notes=["a figure's currency written as its source states it"] if out != text else [])
+
+
 class Guard(Protocol):
     """A check or a fixer: looks at an answer and its evidence, reports a ``Finding``."""
 
@@ -228,7 +351,8 @@ class Guard(Protocol):
 #: Checks whose problems send the answer back to the model once, then to the extractive fallback.
 CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck(), EchoCheck())
 #: Fixers applied, in order, to an answer that passed the checks.
-FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), PaddingFixer(), PercentFixer())
+FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), RespectivelyFixer(), RestatementFixer(),
+                             PaddingFixer(), PercentFixer(), CurrencyFixer())
 
 
 @dataclass

@@ -28,7 +28,10 @@ History = list[tuple[str, str]]  # (user question, assistant answer) pairs, olde
 # previous question; one that names a new topic ("那绿色发展方面呢？") is searched on its own,
 # since the old topic would outweigh it. Either way the answerer sees the conversation.
 _REFERS_BACK = re.compile(r"它|这些|这个|那个|他们|(?<![尤极])其(?![他它实中次])|(?<![应])该(?![怎])"
-                          r"|\b(it|its|they|them|their|those|these)\b", re.IGNORECASE)
+                          r"|\b(it|its|they|them|their|those|these)\b"
+                          # "that" / "this" ending a question stand for what came before ("…was that?"); elsewhere
+                          # they often open a relative clause ("the plan that …") and refer to nothing
+                          r"|\b(?:that|this)\s*[?？.!]?\s*$", re.IGNORECASE)
 
 
 class Answerer(Protocol):

@@ -76,6 +76,8 @@ def test_follow_up_uses_history(pipeline):
     assert retrieval_query("那绿色发展方面呢？", [("外资多少？", "…")]) == "那绿色发展方面呢？"
     assert retrieval_query("它占全国多少？", [("外资多少？", "…")]) == "外资多少？ 它占全国多少？"
     assert retrieval_query("What share of the national total was it?", [("Foreign investment?", "a")]).startswith("Foreign")
+    assert retrieval_query("How big a slice of the national figure was that?", [("Imports in 2024?", "a")]).startswith("Imports")
+    assert retrieval_query("Which plan that the ministry issued covers land?", [("Imports?", "a")]).startswith("Which")
     share = pipeline.ask("它占全国的比重是多少？", history=[(first.question, first.answer)])
     assert "23.4%" in share.answer
 
@@ -267,6 +269,55 @@ def test_a_fraction_is_written_as_the_percentage_its_source_states():
     assert as_percent("10.234 [1]", src) == "10.234 [1]" and as_percent("0.234% [1]", src) == "0.234% [1]"
 
 
+def test_a_figure_whose_sign_and_word_name_different_currencies_is_written_as_its_source_states_it():
+    """The model wrote "$10.7 trillion yuan" for the source's 10.7 trillion yuan: the figure check
+    lets either reading pass, and the answer keeps the one a source states."""
+    from rag import guards
+    from rag.figures import currencies_as_sources_state_them as settle
+    from rag.figures import unsupported_figures
+
+    yuan, dollars = ["imports and exports totaling 10.7 trillion yuan in 2024"], ["foreign investment of $27.2 billion"]
+    assert settle("They traded $10.7 trillion yuan in 2024 [1].", yuan) == "They traded 10.7 trillion yuan in 2024 [1]."
+    assert settle("They used $27.2 billion yuan [1].", dollars) == "They used $27.2 billion [1]."
+    assert settle("They used $5 billion yuan [1].", dollars) == "They used $5 billion yuan [1]."  # nothing settles it
+    assert unsupported_figures("$10.7 trillion yuan", yuan) == [] and unsupported_figures("$10.7 trillion", yuan)
+    assert guards.fix("They traded $10.7 trillion yuan [1].", guards.Context("en", []), (guards.CurrencyFixer(),)) == (
+        "They traded $10.7 trillion yuan [1].", [])  # no evidence, nothing to settle it with
+
+
+def test_a_figure_from_the_wrong_side_of_respectively_is_swapped_for_the_one_asked(pipeline):
+    """Asked the zones' share of imports and exports, the model answered 23.4%, which the source
+    pairs with foreign investment ("… $27.2 billion and … 10.7 trillion yuan …, accounting for 23.4%
+    and 24.5% … respectively"); in the Chinese rendering too (分别占…23.4%和24.5%)."""
+    from dataclasses import replace
+
+    from rag.figures import respective_figures
+    from rag.guards import respective_figures_as_asked as swap
+    from rag.language import has_han
+
+    rendered = ("有6万外资企业和9.9万外贸企业分布在232个国家级开发区，2024年，实际使用外资为272亿美元，进出口总额为10.7万亿元，"
+                "分别占全国总和的23.4%和24.5%。")
+
+    clause, pairs = respective_figures("有6万外资企业，实际使用外资为272亿美元，进出口总额为10.7万亿元，分别占全国总和的23.4%和24.5%。")
+    assert clause == "分别占全国总和的23.4%和24.5%" and [(p, f) for p, _, f in pairs] == [
+        ("实际使用外资为272亿美元", "23.4%"), ("进出口总额为10.7万亿元", "24.5%")]
+    assert respective_figures("The teams scored 3 and 4 respectively.") == ("", [])  # nothing paired before
+
+    for q, draft, want in [
+        ("What share of national imports and exports came from the development zones?", "23.4% [{n}]", "24.5% [{n}]"),
+        ("经开区的进出口占全国多少？", "占全国的23.4%[{n}]。", "占全国的24.5%[{n}]。"),
+        ("经开区实际使用外资占全国多少？", "占全国的23.4%[{n}]。", "占全国的23.4%[{n}]。"),  # already right
+        ("What share of the national totals did the zones account for?", "23.4% [{n}]", "23.4% [{n}]"),  # names neither
+        ("What share of national imports and exports came from the zones?", "23.4% and 24.5% [{n}]",
+         "23.4% and 24.5% [{n}]"),  # states both
+    ]:
+        ev = pipeline.prepare(q).evidence
+        n = next(i for i, e in enumerate(ev, 1) if respective_figures(e.statement.text)[1])
+        if has_han(q):  # what a Chinese question reads: the statement's verified rendering
+            ev[n - 1] = replace(ev[n - 1], rendering=rendered).in_question_language()
+        assert swap(draft.format(n=n), ev, q) == want.format(n=n), q
+
+
 def test_a_figure_must_be_in_the_source_cited_for_it(pipeline):
     """"4 [1]" passed the figure check because another source says "four", while [1] says 12; after
     the citations are fixed each cited sentence's figures must be in its own sources."""
@@ -445,6 +496,33 @@ def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
     from rag import guards
 
     assert ("echo" in guards.check(a, "en", [], question=q).problems) == echoes
+
+
+@pytest.mark.parametrize("q, a, trimmed", [
+    ("In which areas did the State Council call for better support policies for the zones?",
+     "The State Council called for better support policies for the zones in areas such as land, talent, and funding [1].",
+     "Land, talent, and funding [1]."),
+    ("What is the aim of the work plan issued by the Ministry of Commerce?",
+     "The aim of the work plan issued by the Ministry of Commerce is to lead high-quality development [1].",
+     "To lead high-quality development [1]."),
+    ("Who designed the Eiffel Tower?", "The Eiffel Tower was designed by Gustave Eiffel's company [1].",
+     "Gustave Eiffel's company [1]."),
+    # a cut inside a phrase: "carbon" belongs to the answer although the question says it
+    ("What carbon management systems does the work plan support?",
+     "The work plan supports carbon emission statistics [1].", None),
+    ("How many departments explained the measures?", "The number of departments that explained the measures is 3 [1].",
+     None),  # "3 [1]" does not say three what
+    ("Who won, the Broncos or the Panthers?", "The Broncos won Super Bowl 50 [1].", None),  # the pick is a question word
+    ("What did the port authority plan?", "It plans a new terminal [1].", None),  # one question word is no restatement
+    ("Is the work plan issued by the Ministry of Commerce?", "Yes, the work plan is issued by the Ministry of Commerce [1].",
+     None),
+    ("哪些领域？", "国务院强调要完善土地、人才和资金方面的支持政策[1]。", None),
+])
+def test_an_english_answer_drops_the_question_it_restates(q, a, trimmed):
+    from rag import guards
+
+    ctx = guards.Context("en", [], question=q)
+    assert guards.RestatementFixer().run(a, ctx).text == (trimmed or a)
 
 
 def test_a_year_the_sources_do_not_speak_of_is_refused_only_over_other_years(pipeline):
