@@ -214,7 +214,8 @@ class RespectivelyFixer:
 
     def run(self, text: str, ctx: Context) -> Finding:
         out = respective_figures_as_asked(text, ctx.evidence, ctx.question)
-        return Finding(self.name, text=out, notes=["a figure paired \"respectively\" swapped for the one asked"] if out != text else [])
+        note = 'a figure paired "respectively" swapped for the one asked'
+        return Finding(self.name, text=out, notes=[note] if out != text else [])
 
 
 def _stem_set(text: str) -> set[str]:
@@ -225,7 +226,8 @@ def respective_figures_as_asked(answer: str, evidence: list[Evidence], question:
     """``answer`` with a figure a cited statement pairs "respectively" (分别) with one thing replaced by
     the figure it pairs with the thing the question names. Which thing the question names: the
     paired phrase sharing the most of its content words (any inflection; Chinese characters; not
-    those of the clause saying "respectively"), when exactly one does. Left alone when the answer states the asked figure too (it may list both)."""
+    those of the clause saying "respectively"), when exactly one does. Left alone when the answer
+    states the asked figure too (it may list both)."""
     if not question:
         return answer
     cited = set(cited_numbers(answer))
@@ -280,8 +282,10 @@ _INTRODUCERS = re.compile(r"(?:(?:such as|like|including|namely)\b[\s:,]*)+", re
 def drop_restatement(sentence: str, question: str) -> str:
     """``sentence`` without its leading restatement of ``question``, or unchanged. The restatement
     is the longest start whose words are all the question's (any inflection) or function words,
-    holding at least two of the question's content words, cut after its last copula or
-    preposition (so an infinitive after the copula keeps its "to": "To deepen …"). Left whole: a yes
+    holding at least two of the question's content words, cut after a copula or preposition that
+    only function words separate from the first word the question does not have (so an infinitive
+    after the copula keeps its "to": "To deepen …"; "The General Conference on Weights and Measures
+    named …" is not cut after "on"). Left whole: a yes
     or no, a question offering alternatives (the pick is one of its words), and a sentence whose
     rest would be a bare figure ("3 [1]" does not say three what)."""
     if has_han(sentence) or _VERDICT_START.match(sentence) or _alternatives(question):
@@ -300,11 +304,12 @@ def drop_restatement(sentence: str, question: str) -> str:
                 cut = introducer.end()
             break
         repeated += 1
+        cut = None  # the rest must start at the answer's first word, not inside the question's phrase
     else:
         return sentence  # all of it restates the question: the echo check's case, not this one
     if cut is None or REFUSAL_PHRASES.search(sentence):
         return sentence
-    rest = sentence[cut:].lstrip()
+    rest = re.sub(r"^(?:called|known as)\s+", "", sentence[cut:].lstrip(), flags=re.IGNORECASE)
     body = _MARKERS.sub("", rest)
     if not any(w.isalpha() for w in _WORD.findall(body)) or len(re.sub(r"[\s.,;:]", "", body)) < 3:
         return sentence

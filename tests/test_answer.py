@@ -507,6 +507,11 @@ def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
      "To lead high-quality development [1]."),
     ("Who designed the Eiffel Tower?", "The Eiffel Tower was designed by Gustave Eiffel's company [1].",
      "Gustave Eiffel's company [1]."),
+    ("What are the small tentacles on Cydippids called?", "The small tentacles on Cydippids are called tentilla [1].",
+     "Tentilla [1]."),
+    # "on" hands over inside the question's own name, not to the answer
+    ("What did the General Conference on Weights and Measures name the SI unit of magnetic flux density?",
+     "The General Conference on Weights and Measures named the SI unit of magnetic flux density the tesla [1].", None),
     # a cut inside a phrase: "carbon" belongs to the answer although the question says it
     ("What carbon management systems does the work plan support?",
      "The work plan supports carbon emission statistics [1].", None),
