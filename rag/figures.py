@@ -41,23 +41,34 @@ class Figure:
 
 def parse_figures(text: str) -> list[Figure]:
     """Every figure in ``text`` (citation markers like ``[2]`` are not figures)."""
-    text = _CITATION.sub(" ", text)
-    figures: list[Figure] = []
-    for m in _FIGURE.finditer(text):
-        num = float(m.group("num").replace(",", ""))
-        scale = 1.0
-        if m.group("en"):
-            scale *= _EN_SCALE[m.group("en").lower()]
-        if m.group("short") and m.group("cur"):  # "$5m" is money; a bare "5m" may be metres
-            scale *= _EN_SCALE[m.group("short").lower()]
-        if m.group("zh"):
-            scale *= _ZH_SCALE[m.group("zh")]
-        cur, unit_word = (m.group("cur") or "").strip().lower(), (m.group("unit") or "").lower()
-        by_sign, by_word = _CURRENCY_SIGNS.get(cur, ""), _CURRENCY_WORDS.get(unit_word, "")
-        unit = "pct" if m.group("pct") else by_sign or by_word
-        other = by_word if unit == by_sign and by_word and by_word != by_sign else ""
-        figures.append(Figure(raw=m.group(0).strip(), value=num * scale, unit=unit, other_unit=other))
-    return figures
+    return [f for _, _, f in figure_spans(text)]
+
+
+def figure_spans(text: str) -> list[tuple[int, int, Figure]]:
+    """Each figure of ``text`` with where it stands (start, end); citation markers are not figures."""
+    masked = _CITATION.sub(lambda m: " " * len(m.group()), text)  # same length: positions stay the text's
+    spans = []
+    for m in _FIGURE.finditer(masked):
+        raw = m.group()
+        spans.append((m.start() + len(raw) - len(raw.lstrip()), m.start() + len(raw.rstrip()), _figure(m)))
+    return spans
+
+
+def _figure(m: re.Match[str]) -> Figure:
+    """The figure one ``_FIGURE`` match states."""
+    num = float(m.group("num").replace(",", ""))
+    scale = 1.0
+    if m.group("en"):
+        scale *= _EN_SCALE[m.group("en").lower()]
+    if m.group("short") and m.group("cur"):  # "$5m" is money; a bare "5m" may be metres
+        scale *= _EN_SCALE[m.group("short").lower()]
+    if m.group("zh"):
+        scale *= _ZH_SCALE[m.group("zh")]
+    cur, unit_word = (m.group("cur") or "").strip().lower(), (m.group("unit") or "").lower()
+    by_sign, by_word = _CURRENCY_SIGNS.get(cur, ""), _CURRENCY_WORDS.get(unit_word, "")
+    unit = "pct" if m.group("pct") else by_sign or by_word
+    other = by_word if unit == by_sign and by_word and by_word != by_sign else ""
+    return Figure(raw=m.group(0).strip(), value=num * scale, unit=unit, other_unit=other)
 
 
 _CURRENCY_SIGNS = {"$": "usd", "us$": "usd", "usd": "usd", "rmb": "cny", "¥": "cny", "￥": "cny", "£": "gbp",
@@ -79,27 +90,16 @@ def currencies_as_sources_state_them(answer: str, sources: list[str]) -> str:
     known = [k for s in sources for k in stated_figures(s)]
 
     def settle(m: re.Match[str]) -> str:
-        fig = next(iter(parse_figures(m.group())), None)
-        if fig is None or not fig.other_unit:
+        fig, *other = readings(_figure(m))
+        if not other:
             return m.group()
-        if any(same_figure(replace(fig, unit=fig.other_unit), k) for k in known):
+        if any(same_figure(other[0], k) for k in known):
             return m.group()[m.end("cur") - m.start():].lstrip()
         if any(same_figure(fig, k) for k in known):
             return m.group()[: m.start("unit") - m.start()].rstrip()
         return m.group()
 
     return _FIGURE.sub(settle, answer) if known else answer
-
-
-def figure_spans(text: str) -> list[tuple[int, int, Figure]]:
-    """Each figure of ``text`` with where it stands (start, end); citation markers are not figures."""
-    masked = _CITATION.sub(lambda m: " " * len(m.group()), text)
-    spans = []
-    for m in _FIGURE.finditer(masked):
-        figs = parse_figures(m.group())
-        if figs and m.group().strip():
-            spans.append((m.start() + len(m.group()) - len(m.group().lstrip()), m.start() + len(m.group().rstrip()), figs[0]))
-    return spans
 
 
 _RESPECTIVELY = re.compile(r"\brespectively\b|分别", re.IGNORECASE)

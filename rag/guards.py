@@ -218,10 +218,6 @@ class RespectivelyFixer:
         return Finding(self.name, text=out, notes=[note] if out != text else [])
 
 
-def _stem_set(text: str) -> set[str]:
-    return {stem for w in _content_tokens(text) for stem in _stems(w)}
-
-
 def respective_figures_as_asked(answer: str, evidence: list[Evidence], question: str) -> str:
     """``answer`` with a figure a cited statement pairs "respectively" (分别) with one thing replaced by
     the figure it pairs with the thing the question names. Which thing the question names: the
@@ -602,7 +598,7 @@ def bare_verdict(text: str, question: str = "") -> tuple[str, int] | None:
     # "A or B?" answered "No, B" restates the question and still answers it.
     if not (m and question and cited and len(set(cited)) == 1) or _ALTERNATIVE.search(question):
         return None
-    said, asked = _content_tokens(text[m.end():]), set().union(*map(_stems, _content_tokens(question)))
+    said, asked = _content_tokens(text[m.end():]), _stem_set(question)
     return (m.group(1), cited[0]) if said and all(_stems(t) & asked for t in said) else None
 
 
@@ -620,6 +616,11 @@ def _stems(token: str) -> set[str]:
             if token.endswith(suffix) and len(token) - len(suffix) >= 3:
                 out.add(token[: -len(suffix)])
     return out
+
+
+def _stem_set(text: str) -> set[str]:
+    """The stems of every content word of ``text`` (``_content_tokens``, ``_stems``)."""
+    return {stem for w in _content_tokens(text) for stem in _stems(w)}
 
 
 def figure_sources(evidence: list[Evidence], question: str = "") -> list[str]:
