@@ -6,6 +6,7 @@ chunks is embedded (once; vectors are cached by text) and scored by cosine to th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -15,6 +16,12 @@ import numpy as np
 from .embedding import Embedder
 from .language import other_language
 from .records import Chunk, SearchResult, Statement
+
+#: Openers that name their subject only in the sentence before: cut out of its paragraph, "They then
+#: beat the Patriots" no longer says who "they" are, and the model answered from a statement that
+#: named the subject instead. English pronouns and determiners, Chinese third-person pronouns and
+#: demonstratives (他/她/它/其/该/此/这).
+_LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|his|her|its|their|this|these|those)\b|[他她它其该此这])", re.I)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,17 @@ class Evidence:
         (or its rendering, before ``in_question_language`` swaps them): what it says in either language."""
         return " ".join(dict.fromkeys(t for t in (self.statement.text, self.original.text if self.original else "",
                                                   self.rendering) if t))
+
+    @property
+    def lead_in(self) -> str:
+        """The statement before this one in its chunk when this one opens with a word that refers back
+        to it (a pronoun), so the reader knows what it is about; ``""`` otherwise, and for a rendering
+        (the statement before has none at hand)."""
+        if self.original is not None or not _LEANS_BACK.match(self.statement.text.lstrip("\"“‘'(（")):
+            return ""
+        statements = self.chunk.statements
+        at = next((i for i, s in enumerate(statements) if s is self.statement or s == self.statement), 0)
+        return statements[at - 1].text if at > 0 else ""
 
     def in_question_language(self) -> "Evidence":
         """What the answerer reads: the verified rendering in place of the statement, when there is one."""

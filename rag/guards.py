@@ -142,7 +142,7 @@ class EchoCheck:
     def run(self, text: str, ctx: Context) -> Finding:
         if not ctx.question or _VERDICT_START.match(text):
             return Finding(self.name)
-        said = _content_tokens(text)
+        said = _content_tokens(_SOURCE_POINTER.sub(" ", text))
         if len(said) < 2 or not set(said) <= set(_content_tokens(ctx.question)):
             return Finding(self.name)
         if not all(side & set(said) for side in _alternatives(ctx.question)):
@@ -161,6 +161,10 @@ def _alternatives(question: str) -> list[set[str]]:
     return sides
 
 
+#: A marker used as a place ("在[1]中可以找到", "见[2]里"): the answer points at a source instead of
+#: stating what it says, so the locative says nothing new either. (English "in [1]" needs no rule:
+#: "in" is a function word already.)
+_SOURCE_POINTER = re.compile(r"\[\d+\]\s*(?:中|里|内)")
 _VERDICT_START = re.compile(rf"\s*(?:{_VERDICTS}|不|能|不能|可以|不可以)(?![a-z])", re.IGNORECASE)
 # Function words and question words: repeating them adds nothing, and their absence from the
 # question does not make an answer say something new.

@@ -491,6 +491,10 @@ def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
     ("Does the plan want the regions to compete or to work together?",
      "The plan want the regions to compete or to work together [1].", True),  # kept both alternatives
     ("经开区要竞争还是协同招商？", "经开区要协同招商[1]。", False),
+    # The source named as the place where the answer is: nothing stated.
+    ("复杂性类 RP、BPP、PP、BQP、MA 和 PH 在哪里可以找到？", "在[1]中可以找到。", True),
+    ("复杂性类 RP、BPP、PP、BQP、MA 和 PH 在哪里可以找到？", "在P和PSPACE之间可以找到[1]。", False),
+    ("中国的首都在哪里？", "中国的首都在北京[1]。", False),
 ])
 def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
     from rag import guards
@@ -624,3 +628,36 @@ def test_a_figure_answer_is_cited_to_the_statement_that_spells_it_out(pipeline):
                "cornerback Josh Norman gave the Broncos a new set of downs.")]
     text, _ = fix_citations("4", ev, pipeline.retriever.embedder, q)
     assert text == "4 [1]" and miscited_figures(text, ev, q) == []
+
+
+def test_a_statement_that_opens_with_a_pronoun_is_shown_after_the_one_it_refers_to():
+    """Cut out of its paragraph, "They then beat the Patriots" does not say who "they" are; the
+    model answered "Who did the Broncos defeat?" from the next statement, which names the Broncos."""
+    from rag.evidence import Evidence
+    from rag.language import detect_language
+    from rag.prompts import source_line
+    from rag.records import Chunk, Statement
+
+    texts = ("The Broncos finished the regular season with a 12–4 record.",
+             "They then beat the New England Patriots in the AFC Championship Game, 20–18.",
+             "Peyton Manning threw for 222 yards.")
+    chunk = Chunk(chunk_id="sb#0", doc_id="sb", group=0, group_title="", lang="en", text=" ".join(texts),
+                  statements=tuple(Statement(t) for t in texts))
+    question = detect_language("Who did the Broncos defeat?")
+
+    def shown(i: int, **kw) -> str:
+        return source_line(1, Evidence(chunk, chunk.statements[i], 0.9, 0, **kw), question)
+
+    assert shown(1) == f"[1] {texts[0]} {texts[1]}"
+    assert shown(0) == f"[1] {texts[0]}" and shown(2) == f"[1] {texts[2]}"  # no pronoun, or nothing before
+    # A rendering is shown alone: the statement before it has none at hand.
+    rendered = Evidence(chunk, chunk.statements[1], 0.9, 0, rendering="他们随后击败了爱国者队。").in_question_language()
+    assert rendered.lead_in == ""
+    zh = ("坎克利是黑豹队的线卫。", "他带领球队完成118次擒抱。")
+    zh_chunk = Chunk(chunk_id="zh#0", doc_id="zh", group=0, group_title="", lang="zh", text="".join(zh),
+                     statements=tuple(Statement(t) for t in zh))
+    assert Evidence(zh_chunk, zh_chunk.statements[1], 0.9, 0).lead_in == zh[0]
+    # "It" inside a word is not a pronoun.
+    its = Chunk(chunk_id="i#0", doc_id="i", group=0, group_title="", lang="en", text="a b",
+                statements=(Statement("The plan was issued."), Statement("Italy signed it.")))
+    assert Evidence(its, its.statements[1], 0.9, 0).lead_in == ""
