@@ -64,7 +64,7 @@ class Evidence:
         if self.original is not None or not _LEANS_BACK.match(self.statement.text.lstrip("\"“‘'(（")):
             return ""
         statements = self.chunk.statements
-        at = next((i for i, s in enumerate(statements) if s is self.statement or s == self.statement), 0)
+        at = next((i for i, s in enumerate(statements) if s == self.statement), 0)
         return statements[at - 1].text if at > 0 else ""
 
     def in_question_language(self) -> "Evidence":

@@ -97,8 +97,9 @@ def source_line(n: int, e: Evidence, language: Language) -> str:
         if pairs:
             text += f" ({'; '.join(dict.fromkeys(pairs))})"
     context = "" if e.chunk.group <= 0 else f"{e.chunk.group_title}: "
-    if e.lead_in:
-        context += f"{e.lead_in} "
+    lead_in = e.lead_in
+    if lead_in:
+        context += f"{lead_in} "
     return f"[{n}] {context}{text}"
 
 
