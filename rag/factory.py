@@ -50,7 +50,7 @@ def make_renderer(settings: Settings, retriever: Retriever, answerer: object) ->
     if settings.render == "off" or retriever.renderings is None or not hasattr(answerer, "translate"):
         return None
     return Renderer(answerer, retriever.embedder, retriever.renderings, settings.render_min_similarity,  # type: ignore[arg-type]
-                    glossary=load_glossary(settings.glossary))
+                    glossary=load_glossary(settings.glossary), max_omission=settings.render_max_omission)
 
 
 def render_documents(settings: Settings, retriever: Retriever, renderer: Renderer, doc_ids: set[str] | None = None,
