@@ -44,6 +44,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from .config import Settings
 from .figures import parse_figures, same_figure
 from .glossary import Glossary
 from .language import other_language, quiet_jieba, reader_language
@@ -185,7 +186,7 @@ def check_language(text: str, lang: str) -> str:
 
 def check_rendering(source: str, text: str, lang: str, embedder: Vectors | None, min_similarity: float,
                     hints: tuple[str, ...] = (), glossary: Glossary | None = None,
-                    max_omission: float = 0.0) -> dict[str, str]:
+                    max_omission: float = Settings.render_max_omission) -> dict[str, str]:
     """Run every check on one rendering; the similarity and coverage checks need ``embedder``
     (without one they report "not measured", and the rendering cannot pass)."""
     if not text.strip():
@@ -353,7 +354,7 @@ class Renderer:
     """Renders statements with a ``Translator``, checks them, retries once, caches the outcome."""
 
     def __init__(self, translator: Translator, embedder: Vectors, store: RenderingStore, min_similarity: float,
-                 glossary: Glossary | None = None, max_omission: float = 0.0) -> None:
+                 glossary: Glossary | None = None, max_omission: float = Settings.render_max_omission) -> None:
         self.translator = translator
         self.embedder = embedder
         self.store = store
@@ -386,9 +387,9 @@ class Renderer:
                 problems = [f"{k}: {v}" for k, v in checks.items() if v != "ok"]
                 clauses = split_clauses(prepared)
                 left_out = _LEFT_OUT.match(checks.get("coverage", ""))
-                if left_out and left_out["phrase"] in prepared and not _CONJUNCT.match(left_out["phrase"]):
-                    # A phrase the model dropped from the end it kept once it came first (as with
-                    # place phrases, ``front_place_phrase``).
+                if passed(checks) and left_out and left_out["phrase"] in prepared and not _CONJUNCT.match(left_out["phrase"]):
+                    # Only a phrase left out: one the model dropped from the end it kept once it
+                    # came first (as with place phrases, ``front_place_phrase``).
                     retry = self._attempt(phrase_first(prepared, left_out["phrase"]), job.lang, [], problems)
                 elif len(clauses) == 1:
                     retry = self._attempt(prepared, job.lang, [], problems)

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from rag.figures import parse_figures, to_chinese, to_english
-from rag.rendering import (CHECKS, RENDERING_METHOD, Job, Renderer, Rendering, RenderingStore, check_rendering, clean_output,
-                           front_place_phrase, passed, split_clauses, statement_jobs, with_target_figures)
+from rag.rendering import (CHECKS, RENDERING_METHOD, Job, Renderer, Rendering, RenderingStore, check_rendering, clean,
+                           clean_output, droppable_phrases, front_place_phrase, passed, phrase_first, split_clauses,
+                           statement_jobs, with_target_figures, without)
 
 SOURCE = ("There are over 60,000 foreign-funded enterprises and 99,000 foreign trade enterprises in the 232 "
           "national-level development zones, with actual foreign investment of $27.2 billion in 2024")
@@ -56,6 +57,47 @@ def test_a_rendering_closer_to_a_hint_than_to_its_source_is_rejected(embedder):
     source = "Efforts will be made to streamline administrative processes and reduce burdens on enterprises"
     checks = check_rendering(source, headline, "zh", embedder, 0.0, hints=(headline,))
     assert "closer to a hint" in checks["similarity"]
+
+
+BURDENS = ("Efforts will be made to streamline administrative processes and reduce burdens on enterprises "
+           "through improved regulatory practices")
+#: Recorded from the local model (method 3): the means, "through improved regulatory practices", is gone.
+BURDENS_SHORT = "为了提高行政效率和减轻企业负担，将采取一系列配套措施。"
+#: Recorded from the local model once the phrase was put first (method 4).
+BURDENS_WHOLE = "通过改进的监管实践，将努力简化行政流程，减轻企业负担。"
+
+
+def test_the_phrases_a_rendering_could_leave_out():
+    assert droppable_phrases(BURDENS) == ["through improved regulatory practices"]
+    # Not the subject's phrase, not inside a name ("Ecology and Environment", "economic and technological").
+    assert droppable_phrases("The Ministry of Ecology and Environment will support standards, aiming for "
+                             "collaborative innovation") == ["aiming for collaborative innovation"]
+    assert droppable_phrases("国家级经开区要发挥示范作用，通过深化改革提升发展质量") == ["通过深化改革提升发展质量"]
+    # A table row's fields are too short to count; a short statement has nothing to leave out.
+    assert droppable_phrases("District: Xiyuan · Chinese name: 西苑区 · Population (2024): 287950") == []
+    assert droppable_phrases("The zones grow.") == []
+    assert without(BURDENS, "through improved regulatory practices") == BURDENS.rsplit(" through", 1)[0]
+    assert without("A rose, with B in C, and D", "with B in C") == "A rose, and D"
+    assert phrase_first(BURDENS, "through improved regulatory practices") == (
+        "Through improved regulatory practices, efforts will be made to streamline administrative processes "
+        "and reduce burdens on enterprises")
+    assert phrase_first("国家级经开区要发挥示范作用，通过深化改革提升发展质量", "通过深化改革提升发展质量") == \
+        "通过深化改革提升发展质量，国家级经开区要发挥示范作用"
+
+
+def test_a_rendering_that_leaves_out_a_phrase_fails_coverage_and_is_made_again_with_it_first(embedder, tmp_path):
+    short = check_rendering(BURDENS, BURDENS_SHORT, "zh", embedder, FLOOR)
+    assert "through improved regulatory practices" in short["coverage"] and short["similarity"] == "ok"
+    assert passed(short) and not clean(short)  # advisory: asked again, not rejected
+    assert check_rendering(BURDENS, BURDENS_WHOLE, "zh", embedder, FLOOR)["coverage"] == "ok"
+    t = Scripted([BURDENS_SHORT, BURDENS_WHOLE])
+    r = Renderer(t, embedder, RenderingStore(tmp_path), FLOOR).render(Job(BURDENS, "zh"))
+    assert t.calls[1][0].startswith("Through improved regulatory practices, efforts will be made")
+    assert "coverage" in t.calls[1][1][0]
+    assert r.text == BURDENS_WHOLE and r.attempts == 2 and clean(r.checks)
+    # A retry that leaves it out too: the first is kept (a rendering reads better than a quote).
+    r = Renderer(Scripted([BURDENS_SHORT]), embedder, RenderingStore(tmp_path / "b"), FLOOR).render(Job(BURDENS, "zh"))
+    assert r.passed and r.text == BURDENS_SHORT and r.checks["coverage"] != "ok"
 
 
 def test_english_renderings_may_not_keep_chinese(embedder):
@@ -174,7 +216,6 @@ STANDARD = "生态环境部将支持重点行业制定减污降碳标准。"
 
 def test_a_missing_standard_term_is_advisory_and_sends_the_rendering_back(embedder, tmp_path):
     from rag.glossary import load_glossary
-    from rag.rendering import clean
 
     g = load_glossary()
     checks = check_rendering(ECOLOGY, NONSTANDARD, "zh", embedder, 0.72, glossary=g)
