@@ -85,5 +85,6 @@ def report(rows: list[dict], out: Path | None) -> None:
     if out:
         out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
+
 if __name__ == "__main__":
     main()

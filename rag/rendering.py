@@ -47,7 +47,7 @@ import numpy as np
 from .config import Settings
 from .figures import parse_figures, same_figure
 from .glossary import Glossary
-from .language import other_language, quiet_jieba, reader_language
+from .language import han_count, has_han, other_language, quiet_jieba, reader_language
 
 FILE = "renderings.jsonl"
 #: Every check, in the order they run (the cheap ones first; similarity needs the embedder).
@@ -230,9 +230,9 @@ OMITTED_QUOTE = "'"
 def droppable_phrases(source: str) -> list[str]:
     """The phrases of ``source`` a rendering could leave out whole: at least three words (four Han
     characters), and at most half the statement (leaving out more is the similarity check's to see)."""
-    zh = len(re.findall(r"[\u4e00-\u9fff]", source)) > len(re.findall(r"[A-Za-z]", source)) / 4
+    zh = han_count(source) > len(re.findall(r"[A-Za-z]", source)) / 4
     parts = [p.strip(" ，；：、,;:。.") for p in (_PHRASE_ZH if zh else _PHRASE_EN).split(source)]
-    size = (lambda t: len(re.findall(r"[\u4e00-\u9fff]", t)) / 4 * 3) if zh else (lambda t: len(t.split()))
+    size = (lambda t: han_count(t) / 4 * 3) if zh else (lambda t: len(t.split()))
     total = size(source)
     # Not the first phrase: it holds the subject, and a rendering without it fails the similarity floor.
     return [p for p in dict.fromkeys(parts[1:]) if p and p != parts[0] and 3 <= size(p) <= total / 2]
@@ -245,7 +245,7 @@ def phrase_first(text: str, phrase: str) -> str:
     """``text`` with ``phrase`` moved to its front ("X will be done through Y" becomes "Through Y, X
     will be done"; Chinese: "Y，X")."""
     rest = without(text, phrase)
-    if re.search(r"[\u4e00-\u9fff]", phrase):
+    if has_han(phrase):
         return f"{phrase}，{rest}"
     keep_case = rest[:2].isupper()
     return f"{phrase[0].upper()}{phrase[1:]}, {rest if keep_case else rest[0].lower() + rest[1:]}"
