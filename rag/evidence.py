@@ -20,8 +20,20 @@ from .records import Chunk, SearchResult, Statement
 #: Openers that name their subject only in the sentence before: cut out of its paragraph, "They then
 #: beat the Patriots" no longer says who "they" are, and the model answered from a statement that
 #: named the subject instead. English pronouns and determiners, Chinese third-person pronouns and
-#: demonstratives (他/她/它/其/该/此/这).
-_LEANS_BACK = re.compile(r"^(?:(?:he|she|it|they|his|her|its|their|this|these|those)\b|[他她它其该此这])", re.I)
+#: demonstratives (他/她/它/其/该/此/这); and openers with no subject of their own ("Efforts will be
+#: made to …", "There will be …", 此外/同时/还将 …): asked how the regulator will cut burdens, the model
+#: answered from the statement that named the regulator instead of the subjectless one after it.
+_LEANS_BACK = re.compile(
+    r"^(?:(?:he|she|it|they|his|her|its|their|this|these|those)\b"
+    r"|(?:efforts|steps|measures|work|progress) (?:will|shall|are|is|have|has|had|were|was)\b"
+    r"|there (?:will|shall|are|is|have|has|had|were|was)\b"
+    r"|also\b|additionally\b|furthermore\b|moreover\b|in addition\b"
+    r"|[他她它其该此这]|此外|另外|同时|并且|而且|还将|还要|也将|也要|并将)", re.I)
+
+
+def leans_back(text: str) -> bool:
+    """Whether a statement opens with a word that takes its subject from the statement before."""
+    return bool(_LEANS_BACK.match(text.lstrip("\"“‘'(（")))
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,10 @@ class Evidence:
     #: while ``statement`` then holds the rendering.
     original: Statement | None = None
 
+    #: The verified rendering of the statement before this one in its chunk, when this one leans back
+    #: on it (``leans_back``) and that rendering exists: the lead-in of this one's rendering.
+    rendering_before: str = ""
+
     @property
     def lang(self) -> str:
         """The language of ``statement`` as the answerer reads it."""
@@ -58,14 +74,23 @@ class Evidence:
 
     @property
     def lead_in(self) -> str:
-        """The statement before this one in its chunk when this one opens with a word that refers back
-        to it (a pronoun), so the reader knows what it is about; ``""`` otherwise, and for a rendering
-        (the statement before has none at hand)."""
-        if self.original is not None or not _LEANS_BACK.match(self.statement.text.lstrip("\"“‘'(（")):
+        """The statement before this one in its chunk when this one leans back on it (a pronoun, or no
+        subject of its own), so the reader knows what it is about; ``""`` otherwise. For a rendering,
+        the rendering of the statement before (``rendering_before``), when there is one."""
+        source = self.original or self.statement
+        if not leans_back(source.text):
             return ""
+        if self.original is not None:
+            return self.rendering_before
+        return self.statement_before.text if self.statement_before else ""
+
+    @property
+    def statement_before(self) -> Statement | None:
+        """The statement before this one in its chunk, or ``None`` for the first."""
         statements = self.chunk.statements
-        at = next((i for i, s in enumerate(statements) if s == self.statement), 0)
-        return statements[at - 1].text if at > 0 else ""
+        source = self.original or self.statement
+        at = next((i for i, s in enumerate(statements) if s == source), 0)
+        return statements[at - 1] if at > 0 else None
 
     def in_question_language(self) -> "Evidence":
         """What the answerer reads: the verified rendering in place of the statement, when there is one."""

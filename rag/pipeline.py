@@ -13,7 +13,7 @@ from .answer import (Answer, join_sentences, measures_unsupported, merge_answers
                      years_unsupported)
 from .config import Settings
 from .errors import InputError
-from .evidence import Evidence, EvidenceRanker
+from .evidence import Evidence, EvidenceRanker, leans_back
 from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, asks_year, mentions_quantity, states_quantity, states_year
 from .language import detect_language, han_count, has_han
 from .lexical import tokenize
@@ -502,7 +502,13 @@ class Pipeline:
                 notes.append(f"rendered source {i} now: " + ("verified" if r.passed else f"rejected ({', '.join(failed)})"))
             if r is None:  # made by an older method and not made again yet: it serves until then
                 r = store.get(e.statement.text, target)
-            out.append(dataclasses.replace(e, rendering=r.text) if r is not None and r.passed else e)
+            if r is None or not r.passed:
+                out.append(e)
+                continue
+            before = e.statement_before if leans_back(e.statement.text) else None
+            b = (store.settled(before.text, target, self.renderer.glossary if self.renderer else None)
+                 or store.get(before.text, target)) if before else None
+            out.append(dataclasses.replace(e, rendering=r.text, rendering_before=b.text if b and b.passed else ""))
         return out, notes
 
     def rerank_by_support(self, question: str, language: Language, evidence: list[Evidence],

@@ -633,7 +633,9 @@ def test_a_figure_answer_is_cited_to_the_statement_that_spells_it_out(pipeline):
 def test_a_statement_that_opens_with_a_pronoun_is_shown_after_the_one_it_refers_to():
     """Cut out of its paragraph, "They then beat the Patriots" does not say who "they" are; the
     model answered "Who did the Broncos defeat?" from the next statement, which names the Broncos."""
-    from rag.evidence import Evidence
+    from dataclasses import replace
+
+    from rag.evidence import Evidence, leans_back
     from rag.language import detect_language
     from rag.prompts import source_line
     from rag.records import Chunk, Statement
@@ -652,7 +654,14 @@ def test_a_statement_that_opens_with_a_pronoun_is_shown_after_the_one_it_refers_
     assert shown(0) == f"[1] {texts[0]}" and shown(2) == f"[1] {texts[2]}"  # no pronoun, or nothing before
     # A rendering is shown alone: the statement before it has none at hand.
     rendered = Evidence(chunk, chunk.statements[1], 0.9, 0, rendering="他们随后击败了爱国者队。").in_question_language()
-    assert rendered.lead_in == ""
+    assert rendered.lead_in == ""  # the statement before has no rendering at hand...
+    before = "野马队常规赛战绩为12胜4负。"
+    assert replace(rendered, rendering_before=before).lead_in == before  # ...or has one
+    # No subject of its own leans back too; a subject of its own does not.
+    for text, leans in (("Efforts will be made to cut red tape.", True), ("There will be more funds.", True),
+                        ("此外，还将简化审批。", True), ("Efforts to cut red tape failed.", False),
+                        ("Therefore the plan was issued.", False)):
+        assert leans_back(text) is leans, text
     zh = ("坎克利是黑豹队的线卫。", "他带领球队完成118次擒抱。")
     zh_chunk = Chunk(chunk_id="zh#0", doc_id="zh", group=0, group_title="", lang="zh", text="".join(zh),
                      statements=tuple(Statement(t) for t in zh))

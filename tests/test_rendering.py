@@ -297,6 +297,17 @@ def test_chinese_question_gets_a_chinese_answer_from_the_renderings(rendered):
     assert json.loads(json.dumps(a.to_dict()))["citations"][0]["rendering"] == c.rendering
 
 
+def test_a_subjectless_statement_is_read_after_the_one_that_names_its_subject(rendered):
+    """"Efforts will be made to … reduce burdens on enterprises" does not say whose efforts; asked how
+    the market regulator will reduce burdens, the model answered from the statement before it, which
+    names the regulator but not the burdens. Its rendering now comes after that statement's rendering."""
+    from rag.language import reader_language
+
+    a = rendered.ask("市场监管总局将如何减轻企业负担？")
+    assert not a.refused and reader_language(a.answer) == "zh", a.answer
+    assert "负担" in a.answer and a.citations[0].text.startswith("Efforts will be made"), (a.answer, a.citations)
+
+
 def test_bm25_matches_the_chinese_words_of_the_renderings(rendered):
     hits = rendered.retriever.search("地方政府债券").hits
     assert "bm25-rendered" in hits[0].retrievers and hits[0].chunk.chunk_id.endswith("#g2")

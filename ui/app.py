@@ -109,7 +109,23 @@ class ChatService:
         self.feedback_path = feedback_path(settings)
         self.render_thread: threading.Thread | None = None
         self.questions_first = QuestionsFirst()
+        if render_in_background:
+            self.warm_up()
         self.render_in_background()
+
+    def warm_up(self) -> float:
+        """Load the configured answerer's model and evaluate its system prompts before the chat takes
+        questions; returns the seconds it took. Done in the background, the first question of a fresh
+        chat waited for the model to load and for its prompts (9.1 s to its first token in a
+        reader's check; ``python -m ui.render_wait --first``)."""
+        t0 = time.perf_counter()
+        try:
+            warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
+            if warm_up is not None:
+                warm_up()
+        except RagError as e:  # a missing model must not take the chat down: the question will say so
+            print(f"warning: model warm-up skipped: {e}", file=sys.stderr)
+        return time.perf_counter() - t0
 
     def _open(self) -> Retriever:
         return Retriever(self.store.open(self.embedder.identity), self.embedder, self.settings,
@@ -137,7 +153,7 @@ class ChatService:
                     render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False,
                                      pause=self.questions_first.wait)
                 warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
-                if warm_up is not None:
+                if warm_up is not None:  # a rendering evicts the prompts evaluated before it
                     self.questions_first.wait()
                     warm_up()
             except RagError as e:  # a missing model must not take the chat down

@@ -3,9 +3,11 @@
 Copies the index to a scratch folder without its renderings, starts the chat service with
 background rendering (as ``make run`` does on a new document), asks Chinese questions about the
 bundled corpus while it renders, then again once it has finished, and prints each question's first
-token and total time. A benchmark that prints figures; nothing here asserts a time.
+token and total time. With ``--first``, the renderings are kept and the questions are asked the
+moment the service is up, as a reader does who opens a fresh chat. A benchmark that prints
+figures; nothing here asserts a time.
 
-    python -m ui.render_wait [--answerer llm]
+    python -m ui.render_wait [--answerer llm] [--first]
 """
 
 from __future__ import annotations
@@ -42,15 +44,21 @@ def ask(service: ChatService, question: str, answerer: str) -> tuple[float, floa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answerer", default="llm")
+    parser.add_argument("--first", action="store_true",
+                        help="keep the renderings and ask the moment the chat service is up")
     args = parser.parse_args(argv)
     settings = Settings.load()
     with tempfile.TemporaryDirectory(prefix="render-wait-") as tmp:
         index = Path(tmp) / "index"
         shutil.copytree(settings.index_dir, index)
-        (index / RENDERINGS_FILE).unlink(missing_ok=True)
+        if not args.first:
+            (index / RENDERINGS_FILE).unlink(missing_ok=True)
+        t0 = time.perf_counter()
         service = ChatService(dataclasses.replace(settings, index_dir=index), progress=False, render_in_background=True)
-        time.sleep(3)  # the background thread is under way
-        for phase in ("while rendering", "after rendering"):
+        print(f"chat service up in {time.perf_counter() - t0:.1f} s", flush=True)
+        if not args.first:
+            time.sleep(3)  # the background thread is under way
+        for phase in (("fresh chat",) if args.first else ("while rendering", "after rendering")):
             if phase == "after rendering" and service.render_thread is not None:
                 service.render_thread.join()
             firsts = []
