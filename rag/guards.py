@@ -36,6 +36,7 @@ from .evidence import Evidence
 from .figures import (currencies_as_sources_state_them, figure_spans, parse_figures, percents_as_sources_write_them,
                       respective_figures, same_figure, stated_figures, unsupported_figures)
 from .language import has_han, language_neutral, quiet_jieba
+from .lexical import tokenize
 from .prompts import NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
@@ -143,11 +144,33 @@ class EchoCheck:
         if not ctx.question or _VERDICT_START.match(text):
             return Finding(self.name)
         said = _content_tokens(_SOURCE_POINTER.sub(" ", text))
-        if len(said) < 2 or not set(said) <= set(_content_tokens(ctx.question)):
+        if len(said) < 2:
             return Finding(self.name)
-        if not all(side & set(said) for side in _alternatives(ctx.question)):
+        new = set(said) - set(_content_tokens(ctx.question))
+        # Words are compared within one language: with a source in the other language (and no
+        # rendering), an English answer translated from a Chinese source shares no word with it.
+        same_language = all(e.lang == ctx.language for e in ctx.evidence)
+        if new and ctx.evidence and same_language and not figure_spans(text) and not _adds_from_sources(text, ctx):
+            return Finding(self.name, "echo", notes=["the answer adds nothing the sources say to the question"])
+        if new or not all(side & set(said) for side in _alternatives(ctx.question)):
             return Finding(self.name)
         return Finding(self.name, "echo", notes=["the answer only restates the question"])
+
+
+def _adds_from_sources(text: str, ctx: Context) -> bool:
+    """Whether the answer adds to the question at least one word that a source says: "这份方案对
+    东中西部招商提出了明确的要求" adds 提出 and 明确, which no source says, and so answers nothing. Words
+    are the lexical index's (jieba words for Chinese; English words compared by ``_stems``), so one
+    shared character (提 of 提升) does not count."""
+    def words(t: str) -> set[str]:
+        return {stem for w in tokenize(_MARKERS.sub(" ", t)) for stem in _stems(w)}
+
+    asked = words(ctx.question)
+    added = {w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked}
+    if not added:
+        return True  # nothing new: the restating check's case
+    said = words(" ".join(f"{e.both_texts} {e.lead_in}" for e in ctx.evidence))
+    return any(_stems(w) & said for w in added)
 
 
 def _alternatives(question: str) -> list[set[str]]:

@@ -502,6 +502,33 @@ def test_an_answer_that_only_restates_the_question_is_a_problem(q, a, echoes):
     assert ("echo" in guards.check(a, "en", [], question=q).problems) == echoes
 
 
+def test_an_answer_that_adds_only_words_no_source_says_is_a_problem():
+    """"这份方案对东中西部招商提出了明确的要求" adds 提出 and 明确 to the question, and no source says
+    either: it answered nothing. One shared character (提 of 提升) is not a shared word; a source
+    in the other language (no rendering) cannot be compared word by word, so it is left alone."""
+    from rag import guards
+    from rag.evidence import Evidence
+    from rag.records import Chunk, Statement
+
+    def evidence(lang: str, *texts: str) -> list[Evidence]:
+        chunk = Chunk(chunk_id="d#1", doc_id="d", group=0, group_title="", lang=lang, text=" ".join(texts),
+                      statements=tuple(Statement(t) for t in texts))
+        return [Evidence(chunk, st, 0.6, 0) for st in chunk.statements]
+
+    q = "这份方案对东中西部招商有什么要求？"
+    zh = evidence("zh", "具体行动包括精准招商活动、创新投资场景，以及促进东中西部地区协同招商。", "商务部将提升“投资中国”品牌。")
+    assert guards.check("这份方案对东中西部招商提出了明确的要求[1]。", "zh", zh, question=q).problems == ["echo"]
+    assert guards.check("要促进东中西部地区协同招商[1]。", "zh", zh, question=q).problems == []
+    en = evidence("en", "Specific actions include promoting coordinated investment across eastern, central and western regions.")
+    assert guards.check("这份方案对东中西部招商提出了明确的要求[1]。", "zh", en, question=q).problems == []
+    # English words are compared by stem: "Liberals'" says "Liberal".
+    lib = evidence("en", "The Liberals' main support lies in Melbourne's more affluent eastern suburbs.")
+    assert guards.check("The Liberal Party is strongest there [1].", "en", lib,
+                        question="What party is strongest in Melbourne's affluent areas?").problems == []
+    assert "echo" in guards.check("The port authority plans a new terminal [1].", "en", lib,
+                                  question="What party is strongest in Melbourne's affluent areas?").problems
+
+
 @pytest.mark.parametrize("q, a, trimmed", [
     ("In which areas did the State Council call for better support policies for the zones?",
      "The State Council called for better support policies for the zones in areas such as land, talent, and funding [1].",
