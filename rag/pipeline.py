@@ -488,13 +488,14 @@ class Pipeline:
         if store is None or not evidence:
             return evidence, []
         budget = self.settings.render_lazy_max if self.renderer is not None and self.settings.render != "off" else 0
+        glossary = self.renderer.glossary if self.renderer else None
         out, notes = [], []
         for i, e in enumerate(evidence, start=1):
             target = target_language(e.chunk.lang)
             if target != language.dominant:
                 out.append(e)
                 continue
-            r = store.settled(e.statement.text, target, self.renderer.glossary if self.renderer else None)
+            r = store.settled(e.statement.text, target, glossary)
             if r is None and budget > 0 and self.renderer is not None:
                 budget -= 1
                 r = self.renderer.render(Job(e.statement.text, target, document_terms(e.chunk.title, target)))
@@ -506,8 +507,7 @@ class Pipeline:
                 out.append(e)
                 continue
             before = e.statement_before if leans_back(e.statement.text) else None
-            b = (store.settled(before.text, target, self.renderer.glossary if self.renderer else None)
-                 or store.get(before.text, target)) if before else None
+            b = (store.settled(before.text, target, glossary) or store.get(before.text, target)) if before else None
             out.append(dataclasses.replace(e, rendering=r.text, rendering_before=b.text if b and b.passed else ""))
         return out, notes
 

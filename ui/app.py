@@ -152,10 +152,8 @@ class ChatService:
                 if renderer is not None:  # render_documents itself skips lazy mode
                     render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False,
                                      pause=self.questions_first.wait)
-                warm_up = getattr(self.answerer(self.settings.answerer), "warm_up", None)
-                if warm_up is not None:  # a rendering evicts the prompts evaluated before it
-                    self.questions_first.wait()
-                    warm_up()
+                self.questions_first.wait()
+                self.warm_up()  # a rendering evicts the prompts evaluated before it
             except RagError as e:  # a missing model must not take the chat down
                 print(f"warning: background rendering or warm-up skipped: {e}", file=sys.stderr)
 
