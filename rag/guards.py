@@ -146,15 +146,30 @@ class EchoCheck:
         said = _content_tokens(_SOURCE_POINTER.sub(" ", text))
         if len(said) < 2:
             return Finding(self.name)
-        new = set(said) - set(_content_tokens(ctx.question))
+        asked = _stem_set(ctx.question)
+        new = {w for w in said if not _stems(w) & asked}
         # Words are compared within one language: with a source in the other language (and no
         # rendering), an English answer translated from a Chinese source shares no word with it.
         same_language = all(e.lang == ctx.language for e in ctx.evidence)
         if new and ctx.evidence and same_language and not figure_spans(text) and not _adds_from_sources(text, ctx):
             return Finding(self.name, "echo", notes=["the answer adds nothing the sources say to the question"])
-        if new or not all(side & set(said) for side in _alternatives(ctx.question)):
-            return Finding(self.name)
-        return Finding(self.name, "echo", notes=["the answer only restates the question"])
+        if restates_question(text, ctx.question):
+            return Finding(self.name, "echo", notes=["the answer only restates the question"])
+        return Finding(self.name)
+
+
+def restates_question(text: str, question: str) -> bool:
+    """Whether ``text`` says nothing but the question's own words (compared by stem: "The plan wants
+    …" to "Does the plan want …?"), keeping every alternative it offers; a bare verdict or a text of
+    fewer than two content words is not counted (``EchoCheck``)."""
+    said = _content_tokens(_SOURCE_POINTER.sub(" ", text))
+    if len(said) < 2 or _VERDICT_START.match(text):
+        return False
+    asked = _stem_set(question)
+    if any(not _stems(w) & asked for w in said):
+        return False
+    said_stems = {stem for w in said for stem in _stems(w)}
+    return all(any(_stems(w) & said_stems for w in side) for side in _alternatives(question))
 
 
 def _adds_from_sources(text: str, ctx: Context) -> bool:

@@ -196,8 +196,8 @@ def default_documents(settings: Settings) -> list[Document]:
     return load_documents([bundled_corpus()], settings.max_file_bytes, settings.max_pages)
 
 
-def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> None:
-    """Build the index from the bundled corpus when none exists yet (first run)."""
+def ensure_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> bool:
+    """Build the index from the bundled corpus when none exists yet (first run); whether it did."""
     with contextlib.closing(open_store(settings)) as vs:
         missing = not vs.exists()
         location = vs.location
@@ -205,6 +205,7 @@ def ensure_index(settings: Settings, embedder: Embedder | None = None, progress:
         if progress:
             print(f"no index in {location}: building it from the bundled corpus", file=sys.stderr)
         index_documents(default_documents(settings), settings, embedder=embedder, progress=progress)
+    return missing
 
 
 def rebuild_sources(settings: Settings, warn: Callable[[str], None] | None = None) -> list[Path]:

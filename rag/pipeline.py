@@ -364,12 +364,15 @@ class Pipeline:
             # whose only fault was its language had found an answer, so the decision to answer
             # stands: on XQuAD, retries after a Chinese draft to an English question refused
             # answerable questions.
+            # A draft that only restated the question made nothing up either: the decision to answer
+            # stands, and a retry that refuses is answered by quoting ("Which neighborhood lies west
+            # of the 41 freeway?" was refused so on XQuAD).
             wording_only = set(verdict.problems) == {"language"}
             retry = "".join(self._generate(self.answerer, turn, may_refuse=not wording_only, notes=hints))
             second = guards.check(retry, language.dominant, evidence, question=question)
-            if second.refused and wording_only:
-                turn.notes.append("regenerated after: language; model then said the sources do not answer: "
-                                  "extractive answer")
+            if second.refused and set(verdict.problems) <= {"language", "echo"}:
+                turn.notes.append(f"regenerated after: {', '.join(verdict.problems)}; model then said the "
+                                  "sources do not answer: extractive answer")
                 return self._fallback_text(turn)
             if second.refused:
                 turn.notes.append("regenerated; model then said the sources do not answer")
@@ -465,6 +468,9 @@ class Pipeline:
             return ""
         if asks_year(turn.question) and not states_year(text):
             turn.notes.append("the fallback quote states no year for a question asking for one: refused")
+            return ""
+        if guards.restates_question(text, turn.question):  # "west of the 41 freeway" to "Which neighborhood lies west of the 41 freeway?"
+            turn.notes.append("the fallback quote only restates the question: refused")
             return ""
         return text
 

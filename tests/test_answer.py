@@ -489,7 +489,7 @@ def test_a_retry_after_a_draft_in_the_wrong_language_may_not_refuse(retriever):
     ("Who won, the Broncos or the Panthers?", "The Broncos [1]", False),  # one word: a pick, not an echo
     ("Who won, the Broncos or the Panthers?", "The Broncos won [1].", False),  # a pick of the alternatives
     ("Does the plan want the regions to compete or to work together?",
-     "The plan want the regions to compete or to work together [1].", True),  # kept both alternatives
+     "The plan wants the regions to compete or to work together [1].", True),  # kept both alternatives
     ("经开区要竞争还是协同招商？", "经开区要协同招商[1]。", False),
     # The source named as the place where the answer is: nothing stated.
     ("复杂性类 RP、BPP、PP、BQP、MA 和 PH 在哪里可以找到？", "在[1]中可以找到。", True),

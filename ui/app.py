@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rag.answer import Answer
 from rag.config import Settings, feedback_path
@@ -91,9 +91,10 @@ class ChatService:
     def __init__(self, settings: Settings, progress: bool = True, embedder: Embedder | None = None,
                  render_in_background: bool = False) -> None:
         self.settings = settings
+        self._progress = progress
         self.embedder = embedder or Embedder(settings, progress=progress)
         self.store = open_store(settings)
-        ensure_index(settings, embedder=self.embedder, progress=progress)
+        first_start = ensure_index(settings, embedder=self.embedder, progress=progress)
         #: Shared by every retriever this service opens, so renderings made in the background or
         #: at question time are seen by all sessions at once.
         self.renderings = RenderingStore(settings.index_dir)
@@ -109,9 +110,18 @@ class ChatService:
         self.feedback_path = feedback_path(settings)
         self.render_thread: threading.Thread | None = None
         self.questions_first = QuestionsFirst()
+        if render_in_background and first_start:
+            # The bundled corpus was just built: render it before the page opens (about 74 s on 2
+            # cores, once). Rendered behind the page instead, a reader's first question waited for
+            # the statement being rendered (8.7 s to its first token) and was answered before the
+            # renderings it needed existed.
+            if progress:
+                print("rendering the bundled corpus in the other language (first start only)…", file=sys.stderr)
+            self.render_now()
         if render_in_background:
             self.warm_up()
-        self.render_in_background()
+        if not first_start:
+            self.render_in_background()
 
     def warm_up(self) -> float:
         """Load the configured answerer's model and evaluate its system prompts before the chat takes
@@ -137,6 +147,19 @@ class ChatService:
             self._renderers[answerer] = make_renderer(self.settings, self._retriever, self.answerer(answerer))
         return self._renderers[answerer]
 
+    def render_now(self, doc_ids: set[str] | None = None, pause: Callable[[], None] | None = None,
+                   progress: bool | None = None) -> None:
+        """Render the statements of ``doc_ids`` (default: every document) before returning, with the
+        configured answerer's model; a missing model is a warning, not an error. ``pause`` is called
+        before each statement."""
+        try:
+            renderer = self.renderer(self.settings.answerer)
+            if renderer is not None:  # render_documents itself skips lazy mode
+                render_documents(self.settings, self._retriever, renderer, doc_ids, pause=pause,
+                                 progress=self._progress if progress is None else progress)
+        except RagError as e:  # a missing model must not take the chat down
+            print(f"warning: rendering skipped: {e}", file=sys.stderr)
+
     def render_in_background(self, doc_ids: set[str] | None = None) -> None:
         """Render the statements of ``doc_ids`` (default: every document) in a background thread,
         with the configured answerer's model: a new document is searchable at once, and its
@@ -147,15 +170,9 @@ class ChatService:
             return
 
         def work() -> None:
-            try:
-                renderer = self.renderer(self.settings.answerer)
-                if renderer is not None:  # render_documents itself skips lazy mode
-                    render_documents(self.settings, self._retriever, renderer, doc_ids, progress=False,
-                                     pause=self.questions_first.wait)
-                self.questions_first.wait()
-                self.warm_up()  # a rendering evicts the prompts evaluated before it
-            except RagError as e:  # a missing model must not take the chat down
-                print(f"warning: background rendering or warm-up skipped: {e}", file=sys.stderr)
+            self.render_now(doc_ids, pause=self.questions_first.wait, progress=False)
+            self.questions_first.wait()
+            self.warm_up()  # a rendering evicts the prompts evaluated before it
 
         self.render_thread = threading.Thread(target=work, name="render", daemon=True)
         self.render_thread.start()

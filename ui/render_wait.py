@@ -4,10 +4,12 @@ Copies the index to a scratch folder without its renderings, starts the chat ser
 background rendering (as ``make run`` does on a new document), asks Chinese questions about the
 bundled corpus while it renders, then again once it has finished, and prints each question's first
 token and total time. With ``--first``, the renderings are kept and the questions are asked the
-moment the service is up, as a reader does who opens a fresh chat. A benchmark that prints
-figures; nothing here asserts a time.
+moment the service is up, as a reader does who opens a fresh chat. With ``--fresh``, the chat
+starts on an empty index folder, as the first ``make run`` of a new clone does: it builds and
+renders the bundled corpus before it is up. A benchmark that prints figures; nothing here asserts
+a time.
 
-    python -m ui.render_wait [--answerer llm] [--first]
+    python -m ui.render_wait [--answerer llm] [--first | --fresh]
 """
 
 from __future__ import annotations
@@ -46,19 +48,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answerer", default="llm")
     parser.add_argument("--first", action="store_true",
                         help="keep the renderings and ask the moment the chat service is up")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start on an empty index folder, as a new clone's first `make run` does")
     args = parser.parse_args(argv)
     settings = Settings.load()
+    at_once = args.first or args.fresh
     with tempfile.TemporaryDirectory(prefix="render-wait-") as tmp:
         index = Path(tmp) / "index"
-        shutil.copytree(settings.index_dir, index)
-        if not args.first:
+        if not args.fresh:
+            shutil.copytree(settings.index_dir, index)
+        if not at_once:
             (index / RENDERINGS_FILE).unlink(missing_ok=True)
         t0 = time.perf_counter()
         service = ChatService(dataclasses.replace(settings, index_dir=index), progress=False, render_in_background=True)
         print(f"chat service up in {time.perf_counter() - t0:.1f} s", flush=True)
-        if not args.first:
+        if not at_once:
             time.sleep(3)  # the background thread is under way
-        for phase in (("fresh chat",) if args.first else ("while rendering", "after rendering")):
+        for phase in (("fresh chat",) if at_once else ("while rendering", "after rendering")):
             if phase == "after rendering" and service.render_thread is not None:
                 service.render_thread.join()
             firsts = []
