@@ -15,7 +15,7 @@ from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker, leans_back
 from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, asks_year, mentions_quantity, states_quantity, states_year
-from .language import detect_language, han_count, has_han
+from .language import detect_language, han_count, has_han, quiet_jieba
 from .lexical import tokenize
 from .prompts import RETRY_NOTE
 from .records import Language, SearchResult
@@ -91,10 +91,29 @@ def _respectively(part: str) -> list[str]:
     return [m["a"] + m["rest"], m["b"] + m["rest"]] if m else [part]
 
 
+def refers_back(question: str) -> bool:
+    """Whether a question leans on the one before it: through a pronoun ("它", "these", "…was
+    that?"), or, in Chinese, by having no subject of its own: its first word is no noun ("同比增长
+    多少？", "什么时候发布的？", "2024年实际使用外资多少？", "具体有哪些措施？"). Chinese drops a
+    subject the sentence before has named where English would write "it"."""
+    if _REFERS_BACK.search(question):
+        return True
+    if not has_han(question):
+        return False
+    words = [w for w in quiet_jieba().posseg.cut(question) if w.word.strip() and w.flag != "x"]
+    while words and words[0].word in _OPENERS:  # "那绿色发展方面呢？" names a new subject
+        words = words[1:]
+    return bool(words) and not (words[0].flag.startswith("n") or words[0].flag in ("eng", "vn"))
+
+
+#: Words opening a Chinese question before its subject: they do not make it lean back.
+_OPENERS = frozenset("那 那么 而 还有 另外 此外 以及 和 与 至于".split())
+
+
 def retrieval_query(question: str, history: History | None, max_chars: int = 2000) -> str:
     """The text to search for: the question, joined to the previous one when it refers back to it
     (the previous one cut so that the whole stays within ``max_chars``)."""
-    if history and _REFERS_BACK.search(question):
+    if history and refers_back(question):
         room = max(0, max_chars - len(question) - 1)
         return f"{history[-1][0][:room]} {question}".strip()
     return question
@@ -188,7 +207,7 @@ class Pipeline:
             # A later part that refers back ("…？它的目标是什么？") sees the part before it; one that
             # names its own subject does not: "市场监管总局将做什么？" after "生态环境部将做什么？" and
             # its answer made the YES/NO check say NO, and YES on its own.
-            context = (history or []) + [(p, a.answer) for p, a in answers[-1:] if _REFERS_BACK.search(part)]
+            context = (history or []) + [(p, a.answer) for p, a in answers[-1:] if refers_back(part)]
             if answers:
                 yield joiner
             for item in self._stream_one(part, context, id):

@@ -78,6 +78,10 @@ def test_follow_up_uses_history(pipeline):
     assert retrieval_query("What share of the national total was it?", [("Foreign investment?", "a")]).startswith("Foreign")
     assert retrieval_query("How big a slice of the national figure was that?", [("Imports in 2024?", "a")]).startswith("Imports")
     assert retrieval_query("Which plan that the ministry issued covers land?", [("Imports?", "a")]).startswith("Which")
+    # Chinese drops a subject the question before named: no pronoun, and no noun opens the question.
+    assert retrieval_query("同比增长多少？", [("外资多少？", "…")]) == "外资多少？ 同比增长多少？"
+    assert retrieval_query("2024年实际使用外资多少？", [("外资企业多少家？", "…")]).startswith("外资企业")
+    assert retrieval_query("地方政府债券可以用来做什么？", [("外资多少？", "…")]) == "地方政府债券可以用来做什么？"
     share = pipeline.ask("它占全国的比重是多少？", history=[(first.question, first.answer)])
     assert "23.4%" in share.answer
 
