@@ -195,6 +195,49 @@ def states_year(text: str) -> bool:
     return bool(_STATES_YEAR.search(text))
 
 
+# A question asking for a day ("哪天", "on what date"), and a day stated in any form (4月18日,
+# "18 April", "April 18", 2025-04-18). Not "when" or 什么时候: a year may answer those.
+_ASKS_DAY = re.compile(r"哪一?天|哪一?日|几月几[日号]|什么日期|何日|\b(?:what|which) (?:date|day)\b", re.IGNORECASE)
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_STATES_DAY = re.compile(rf"\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]|[一二三四五六七八九十]+月[一二三四五六七八九十]+[日号]"
+                         rf"|\b\d{{1,2}}\s+{_MONTHS}|\b{_MONTHS}\s+\d{{1,2}}\b|\d{{4}}-\d{{1,2}}-\d{{1,2}}",
+                         re.IGNORECASE)
+
+
+def asks_day(question: str) -> bool:
+    """Whether ``question`` asks for a day ("从哪天开始预售？", "On what date was it signed?")."""
+    return bool(_ASKS_DAY.search(question))
+
+
+def states_day(text: str) -> bool:
+    """Whether ``text`` states a day (4月18日, "18 April", 2025-04-18)."""
+    return bool(_STATES_DAY.search(text))
+
+
+# Units of measure a question can ask in ("整机重量是多少公斤？", "how many kilometres"), each with the
+# forms a source may write it in. Currencies and percentages are figures' own units (``figures``).
+_UNITS: tuple[tuple[str, str], ...] = (
+    (r"公斤|千克|\bkg\b|kilogram", r"公斤|千克|kg\b|kilogram"),
+    (r"吨|\btonnes?\b|\btons?\b", r"吨|tonne|\btons?\b|\bt\b"),
+    (r"公里|千米|\bkm\b|kilomet|\bmiles?\b", r"公里|千米|km\b|kilomet|mile"),
+    (r"兆瓦|千瓦|吉瓦|\b[kMG]W\b|watts?\b", r"[兆千吉万]?瓦|[kMG]Wh?\b|watt"),
+    (r"平方米|平方公里|square (?:met|kilomet|mile)", r"平方|m²|km²|square|sq\.?"),
+    (r"摄氏度|℃|°C|degrees", r"度|℃|°C|degree"),
+)
+
+
+def asked_units(question: str) -> list[str]:
+    """The source patterns of the units of measure ``question`` asks in (``[]`` for none)."""
+    return [source for asked, source in _UNITS if re.search(rf"(?:多少|几|how (?:many|much|far|heavy|long)|"
+                                                           rf"what (?:is|was) the)[^？?]*(?:{asked})", question,
+                                                           re.IGNORECASE)]
+
+
+def states_unit(text: str, sources: list[str]) -> bool:
+    """Whether ``text`` states a figure followed by one of the unit patterns ``sources``."""
+    return any(re.search(rf"\d[\d,.]*\s*(?:{p})", text, re.IGNORECASE) for p in sources)
+
+
 #: Quantities in words that are no figure: 三分之二的人口, 一半以上, "half of", "dozens", "unmanned".
 _QUANTITY_WORDS = re.compile(r"分之|一半|半数|过半|大多数|数以|\b(?:half|dozens?|hundreds|thousands|millions|"
                              r"none|no one|unmanned|majority)\b", re.IGNORECASE)

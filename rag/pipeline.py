@@ -14,7 +14,8 @@ from .answer import (Answer, join_sentences, measures_unsupported, merge_answers
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker, leans_back
-from .extractive import LEADS, ExtractiveAnswerer, asks_quantity, asks_year, mentions_quantity, states_quantity, states_year
+from .extractive import (LEADS, ExtractiveAnswerer, asked_units, asks_day, asks_quantity, asks_year, mentions_quantity,
+                         states_day, states_quantity, states_unit, states_year)
 from .language import detect_language, han_count, has_han, quiet_jieba
 from .lexical import tokenize
 from .prompts import RETRY_NOTE
@@ -487,6 +488,12 @@ class Pipeline:
             return ""
         if asks_year(turn.question) and not states_year(text):
             turn.notes.append("the fallback quote states no year for a question asking for one: refused")
+            return ""
+        if asks_day(turn.question) and not states_day(text):
+            turn.notes.append("the fallback quote states no day for a question asking for one: refused")
+            return ""
+        if (units := asked_units(turn.question)) and not states_unit(text, units):
+            turn.notes.append("the fallback quote states no figure in the unit the question asks for: refused")
             return ""
         if guards.restates_question(text, turn.question):  # "west of the 41 freeway" to "Which neighborhood lies west of the 41 freeway?"
             turn.notes.append("the fallback quote only restates the question: refused")

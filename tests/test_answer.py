@@ -392,6 +392,22 @@ def test_a_fallback_without_any_year_does_not_answer_what_year(pipeline):
     assert "2024" in pipeline._fallback_text(turn)
 
 
+def test_a_fallback_must_state_the_day_or_the_unit_a_question_asks_for():
+    """A fallback quote that states prices does not answer "从哪天开始预售？" or "整机重量是多少公斤？";
+    one that states the day or a figure in the unit does."""
+    from rag.extractive import asked_units, asks_day, states_day, states_unit
+
+    assert asks_day("QH-700 从哪天开始预售？") and asks_day("On what date was the plan issued?")
+    assert not asks_day("When was the plan issued?") and not asks_day("经开区有多少家外贸企业？")
+    assert states_day("4月18日，二期工程正式投运。") and states_day("on 18 April") and states_day("2025-05-27")
+    assert not states_day("建议零售价 · QH-700 标准版: 2,980 元") and not states_day("in 2024")
+    weight = asked_units("QH-700 Pro 整机重量是多少公斤？")
+    assert weight and states_unit("整机重量 1.8 公斤", weight) and states_unit("weighs 1.8 kg", weight)
+    assert not states_unit("QH-700 Pro: 4,580 元", weight)
+    assert states_unit("最大放电功率达到587兆瓦", asked_units("最大功率是多少兆瓦？"))
+    assert asked_units("How many kilometres long is the tunnel?") and not asked_units("经开区有多少家外贸企业？")
+
+
 class _ScriptedAnswerer:
     """Gives the drafts it is handed, in order, and records whether each could refuse: the repair
     step's control flow without a model's randomness."""
