@@ -383,10 +383,8 @@ class Pipeline:
             # not allowed to refuse often means the sources do not hold the answer. A first attempt
             # whose only fault was its language had found an answer, so the decision to answer
             # stands: on XQuAD, retries after a Chinese draft to an English question refused
-            # answerable questions.
-            # A draft that only restated the question made nothing up either: the decision to answer
-            # stands, and a retry that refuses is answered by quoting ("Which neighborhood lies west
-            # of the 41 freeway?" was refused so on XQuAD).
+            # answerable questions. A draft that only restated the question made nothing up either,
+            # so its retry may refuse, but a refusal then is answered by quoting.
             wording_only = set(verdict.problems) == {"language"}
             retry = "".join(self._generate(self.answerer, turn, may_refuse=not wording_only, notes=hints))
             second = guards.check(retry, language.dominant, evidence, question=question)
@@ -495,7 +493,7 @@ class Pipeline:
         if (units := asked_units(turn.question)) and not states_unit(text, units):
             turn.notes.append("the fallback quote states no figure in the unit the question asks for: refused")
             return ""
-        if guards.restates_question(text, turn.question):  # "west of the 41 freeway" to "Which neighborhood lies west of the 41 freeway?"
+        if guards.restates_question(text, turn.question):  # "west of the 41 freeway" to "Which … lies west of …?"
             turn.notes.append("the fallback quote only restates the question: refused")
             return ""
         return text
