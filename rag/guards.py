@@ -543,7 +543,8 @@ def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder, quest
         marks = "".join(f"[{n}]" for n in dict.fromkeys(keep))
         # Chinese sets no space before a marker, also after a figure ("同比增长40%[1]。").
         han = len(re.findall(r"[\u4e00-\u9fff]", body))
-        sep = "" if not marks or (han and han * 2 >= len(re.findall(r"[A-Za-z]", body))) else " "
+        chinese = re.search(r"[\u4e00-\u9fff]$", body) or (han and han * 2 >= len(re.findall(r"[A-Za-z]", body)))
+        sep = "" if not marks or chinese else " "
         out.append(f"{body}{sep}{marks}{tail.group(0) if tail else ''}")
     return join_sentences(out, text), notes
 
