@@ -35,7 +35,7 @@ from .embedding import Embedder
 from .evidence import Evidence
 from .figures import (currencies_as_sources_state_them, figure_spans, parse_figures, percents_as_sources_write_them,
                       respective_figures, same_figure, stated_figures, unsupported_figures)
-from .language import has_han, language_neutral, quiet_jieba
+from .language import han_count, has_han, language_neutral, quiet_jieba
 from .lexical import tokenize
 from .prompts import NOT_FOUND
 
@@ -542,7 +542,7 @@ def fix_citations(text: str, evidence: list[Evidence], embedder: Embedder, quest
         body = bare[i][: tail.start()] if tail else bare[i]
         marks = "".join(f"[{n}]" for n in dict.fromkeys(keep))
         # Chinese sets no space before a marker, also after a figure ("同比增长40%[1]。").
-        han = len(re.findall(r"[\u4e00-\u9fff]", body))
+        han = han_count(body)
         chinese = re.search(r"[\u4e00-\u9fff]$", body) or (han and han * 2 >= len(re.findall(r"[A-Za-z]", body)))
         sep = "" if not marks or chinese else " "
         out.append(f"{body}{sep}{marks}{tail.group(0) if tail else ''}")

@@ -91,7 +91,6 @@ class ChatService:
     def __init__(self, settings: Settings, progress: bool = True, embedder: Embedder | None = None,
                  render_in_background: bool = False) -> None:
         self.settings = settings
-        self._progress = progress
         self.embedder = embedder or Embedder(settings, progress=progress)
         self.store = open_store(settings)
         first_start = ensure_index(settings, embedder=self.embedder, progress=progress)
@@ -117,7 +116,7 @@ class ChatService:
             # renderings it needed existed.
             if progress:
                 print("rendering the bundled corpus in the other language (first start only)…", file=sys.stderr)
-            self.render_now()
+            self.render_now(progress=progress)
         if render_in_background:
             self.warm_up()
         if not first_start:
@@ -148,7 +147,7 @@ class ChatService:
         return self._renderers[answerer]
 
     def render_now(self, doc_ids: set[str] | None = None, pause: Callable[[], None] | None = None,
-                   progress: bool | None = None) -> None:
+                   progress: bool = False) -> None:
         """Render the statements of ``doc_ids`` (default: every document) before returning, with the
         configured answerer's model; a missing model is a warning, not an error. ``pause`` is called
         before each statement."""
@@ -156,7 +155,7 @@ class ChatService:
             renderer = self.renderer(self.settings.answerer)
             if renderer is not None:  # render_documents itself skips lazy mode
                 render_documents(self.settings, self._retriever, renderer, doc_ids, pause=pause,
-                                 progress=self._progress if progress is None else progress)
+                                 progress=progress)
         except RagError as e:  # a missing model must not take the chat down
             print(f"warning: rendering skipped: {e}", file=sys.stderr)
 
@@ -170,7 +169,7 @@ class ChatService:
             return
 
         def work() -> None:
-            self.render_now(doc_ids, pause=self.questions_first.wait, progress=False)
+            self.render_now(doc_ids, pause=self.questions_first.wait)
             self.questions_first.wait()
             self.warm_up()  # a rendering evicts the prompts evaluated before it
 
