@@ -6,6 +6,8 @@ its evidence and reporting a ``Finding``. The pipeline runs them as two lists:
 * figures: every number must equal a number of the sources after unit normalisation (272亿 = 27.2 billion);
 * names: a 《title》 or a Chinese person's name must appear in the sources;
 * language: the answer must read in the question's language, quotes included;
+* echo: the answer must say something the question does not;
+* example: the answer must not copy the prompt's worked examples;
 
 ``FIXERS`` (applied in order to an answer that passed)
 * repeats and self-talk: repeated sentences and talk about the system prompt are dropped;
@@ -24,6 +26,7 @@ by the pipeline's repair step.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -37,7 +40,7 @@ from .figures import (currencies_as_sources_state_them, figure_spans, parse_figu
                       respective_figures, same_figure, stated_figures, unsupported_figures)
 from .language import han_count, has_han, language_neutral, quiet_jieba
 from .lexical import tokenize
-from .prompts import NOT_FOUND
+from .prompts import EXAMPLES, NOT_FOUND
 
 #: Phrases that say the sources lack an answer (also how the evaluation tells a refusing sentence).
 REFUSAL_PHRASES = re.compile(r"NOT[_ ]FOUND|没有找到相关信息|无法回答|未提及|没有提及|do(?:es)? not contain|cannot answer|"
@@ -158,6 +161,36 @@ class EchoCheck:
         return Finding(self.name)
 
 
+class ExampleCheck:
+    """The answer must not be one of the prompt's worked examples: on an English XQuAD question about
+    what southern California is famous for, the small model answered "The port authority plans a new
+    terminal [1]." (Example 2's answer, word for word). An answer counts as copied when every word it
+    adds to the question is a word of the examples and one of them is in no source; replayed on 531
+    stored gold, document and XQuAD answers, only that one fired."""
+
+    name = "example"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        return Finding(self.name, "example", notes=["the answer copies the prompt's example"]) \
+            if copies_example(text, ctx.question, ctx.evidence) else Finding(self.name)
+
+
+def copies_example(text: str, question: str, evidence: list[Evidence]) -> bool:
+    """Whether the words ``text`` adds to ``question`` (two or more; lexical-index words, compared by
+    ``_stems``) all come from the prompt's examples and at least one of them from no source."""
+    asked = _word_stems(question)
+    added = [w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked]
+    if len(set(added)) < 2 or any(not _stems(w) & _example_words() for w in added):
+        return False
+    said = _word_stems(" ".join(f"{e.both_texts} {e.lead_in}" for e in evidence))
+    return any(not _stems(w) & said for w in added)
+
+
+def _word_stems(text: str) -> set[str]:
+    """The stems of the lexical index's words of ``text`` (jieba words for Chinese)."""
+    return {stem for w in tokenize(_MARKERS.sub(" ", text)) for stem in _stems(w)}
+
+
 def restates_question(text: str, question: str) -> bool:
     """Whether ``text`` says nothing but the question's own words (compared by stem: "The plan wants
     …" to "Does the plan want …?"), keeping every alternative it offers; a bare verdict or a text of
@@ -177,14 +210,11 @@ def _adds_from_sources(text: str, ctx: Context) -> bool:
     东中西部招商提出了明确的要求" adds 提出 and 明确, which no source says, and so answers nothing. Words
     are the lexical index's (jieba words for Chinese; English words compared by ``_stems``), so one
     shared character (提 of 提升) does not count."""
-    def words(t: str) -> set[str]:
-        return {stem for w in tokenize(_MARKERS.sub(" ", t)) for stem in _stems(w)}
-
-    asked = words(ctx.question)
+    asked = _word_stems(ctx.question)
     added = {w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked}
     if not added:
         return True  # nothing new: the restating check's case
-    said = words(" ".join(f"{e.both_texts} {e.lead_in}" for e in ctx.evidence))
+    said = _word_stems(" ".join(f"{e.both_texts} {e.lead_in}" for e in ctx.evidence))
     return any(_stems(w) & said for w in added)
 
 
@@ -392,7 +422,7 @@ class Guard(Protocol):
 
 
 #: Checks whose problems send the answer back to the model once, then to the extractive fallback.
-CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck(), EchoCheck())
+CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck(), EchoCheck(), ExampleCheck())
 #: Fixers applied, in order, to an answer that passed the checks.
 FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), RespectivelyFixer(), RestatementFixer(),
                              PaddingFixer(), PercentFixer(), CurrencyFixer())
@@ -661,6 +691,13 @@ def _stems(token: str) -> set[str]:
             if token.endswith(suffix) and len(token) - len(suffix) >= 3:
                 out.add(token[: -len(suffix)])
     return out
+
+
+@functools.cache
+def _example_words() -> frozenset[str]:
+    """The stems of the answer prompt's worked examples (``ExampleCheck``); cached, and built on
+    first use rather than at import because it loads jieba."""
+    return frozenset(_word_stems(EXAMPLES))
 
 
 def _stem_set(text: str) -> set[str]:

@@ -43,6 +43,9 @@ Sources:
 Question: What was the port's total revenue in 2023?
 Answer: {NOT_FOUND}"""
 
+#: The worked examples of the answer prompt (an answer copying them answered nothing: ``guards.ExampleCheck``).
+EXAMPLES = SYSTEM.split("Example 1", 1)[1]
+
 #: The answer prompt ends by naming the question's language. Ending it with a bare "Answer:" let
 #: the parallel other-language source set the language: on 50 English XQuAD questions, 15 first
 #: answers came out in Chinese (3 with the cue) and 30% were refused (16%).
@@ -84,6 +87,8 @@ RETRY_NOTE = {
               "en": "Note: use only names that appear in the sources."},
     "echo": {"zh": "注意：直接给出问题所问的内容（名称、数字或事实），不要只重复问题。",
              "en": "Note: give the asked-for fact itself (a name, a number or a thing), not the question restated."},
+    "example": {"zh": "注意：只根据本题给出的资料回答，示例不是资料。",
+                "en": "Note: answer from the sources given with this question; the examples are not sources."},
 }
 
 

@@ -549,6 +549,32 @@ def test_an_answer_that_adds_only_words_no_source_says_is_a_problem():
                                   question="What party is strongest in Melbourne's affluent areas?").problems
 
 
+def test_an_answer_copying_the_prompts_example_is_a_problem():
+    """"The port authority plans a new terminal [1]." (the prompt's Example 2, word for word) came back
+    for an XQuAD question on southern California: every word it adds to the question is an
+    example's, and its sources say "authority" nowhere. Sources that do speak of a port authority
+    may be answered in those words, and a right answer is no copy."""
+    from rag import guards
+    from rag.evidence import Evidence
+    from rag.records import Chunk, Statement
+
+    def evidence(*texts: str) -> list[Evidence]:
+        chunk = Chunk(chunk_id="d#1", doc_id="d", group=0, group_title="", lang="en", text=" ".join(texts),
+                      statements=tuple(Statement(t) for t in texts))
+        return [Evidence(chunk, st, 0.6, 0) for st in chunk.statements]
+
+    q = "Outside of its use of automobiles, what else is southern California famous for?"
+    la = evidence("Southern California is famous for its highways and its port of Los Angeles.",
+                  "The region's film industry is based in Hollywood.")
+    copied = "The port authority plans a new terminal [1]."
+    assert guards.check(copied, "en", la, question=q).problems == ["example"]
+    assert guards.check("It is famous for its highways [1].", "en", la, question=q).problems == []
+    harbour = evidence("The port authority plans a new terminal for cruise ships.")
+    assert guards.check(copied, "en", harbour, question="What does the port authority plan?").problems == []
+    zh = evidence("南加州以高速公路闻名。")
+    assert guards.check("2023年该港口处理了1250万个集装箱[1]。", "zh", zh, question="南加州还以什么闻名？").problems == ["figures", "example"]
+
+
 @pytest.mark.parametrize("q, a, trimmed", [
     ("In which areas did the State Council call for better support policies for the zones?",
      "The State Council called for better support policies for the zones in areas such as land, talent, and funding [1].",
