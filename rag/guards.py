@@ -11,6 +11,7 @@ its evidence and reporting a ``Finding``. The pipeline runs them as two lists:
 
 ``FIXERS`` (applied in order to an answer that passed)
 * repeats and self-talk: repeated sentences and talk about the system prompt are dropped;
+* lead-in: a sentence opening "根据[1]和[3]，" / "According to [2]," has those markers moved to its end;
 * citations: each sentence's citation must point to a source that supports it; unsupported ones
   are re-pointed to the best supporting source or dropped, uncited factual sentences get one;
 * respectively: a figure from the wrong side of "A and B … P and Q respectively" is swapped;
@@ -266,6 +267,41 @@ class SelfTalkFixer:
         return Finding(self.name, text=out, notes=notes)
 
 
+class LeadInFixer:
+    """A sentence that opens by naming its sources ("根据[1]和[3]，…", "According to [2], …") has
+    them moved to its end, where the citation step reads them: re-pointed in place, they had left
+    "根据和，经开区的重点承载产业包括…" (a new Chinese question on the bundled corpus)."""
+
+    name = "lead-in"
+
+    def run(self, text: str, ctx: Context) -> Finding:
+        out = join_sentences([move_lead_in_markers(s) for s in split_answer_sentences(text)], text)
+        return Finding(self.name, text=out, notes=["markers of a 'according to [n]' lead-in moved to its sentence's end"]
+                       if out != text else [])
+
+
+_MARKER_LIST = r"((?:\[\d{1,3}\]\s*(?:[和、及与,，&]|and)?\s*)+)"
+_LEAD_IN = re.compile(rf"^\s*(?:(?:根据|依据|按照|据)\s*(?:资料|文档|来源)?\s*{_MARKER_LIST}(?:的?(?:内容|所述|信息|记载|显示)|中|里)?"
+                      rf"|(?:according to|based on|as (?:stated|shown|mentioned|noted) in|per)\s+(?:the\s+)?"
+                      rf"(?:sources?|documents?)?\s*{_MARKER_LIST})\s*[，,：:]?\s*", re.IGNORECASE)
+
+
+def move_lead_in_markers(sentence: str) -> str:
+    """``sentence`` without a lead-in that only names its sources, those markers moved to its end
+    (before its closing punctuation); unchanged when it has no such lead-in or nothing after it."""
+    m = _LEAD_IN.match(sentence)
+    rest = sentence[m.end():] if m else ""
+    if not m or not _MARKERS.sub("", rest).strip(" 。.!！?？"):
+        return sentence
+    markers = "".join(dict.fromkeys(re.findall(r"\[\d{1,3}\]", m.group(0))))
+    tail = re.search(r"[。！？.!?]*$", rest)
+    body = rest[: tail.start()].rstrip()
+    if body[:1].islower() and not has_han(body[:1]):
+        body = body[0].upper() + body[1:]
+    sep = "" if has_han(body[-1:]) else " "  # the citation step sets the final spacing; this reads right alone
+    return f"{body}{sep}{markers}{tail.group(0)}"
+
+
 class CitationFixer:
     name = "citations"
 
@@ -424,7 +460,7 @@ class Guard(Protocol):
 #: Checks whose problems send the answer back to the model once, then to the extractive fallback.
 CHECKS: tuple[Guard, ...] = (RefusalCheck(), FigureCheck(), NameCheck(), LanguageCheck(), EchoCheck(), ExampleCheck())
 #: Fixers applied, in order, to an answer that passed the checks.
-FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), CitationFixer(), RespectivelyFixer(), RestatementFixer(),
+FIXERS: tuple[Guard, ...] = (RepeatFixer(), SelfTalkFixer(), LeadInFixer(), CitationFixer(), RespectivelyFixer(), RestatementFixer(),
                              PaddingFixer(), PercentFixer(), CurrencyFixer())
 
 

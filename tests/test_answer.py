@@ -549,6 +549,25 @@ def test_an_answer_that_adds_only_words_no_source_says_is_a_problem():
                                   question="What party is strongest in Melbourne's affluent areas?").problems
 
 
+@pytest.mark.parametrize("sentence, moved", [
+    ("根据[1]和[3]，经开区的重点承载产业包括先进制造业和新兴服务业。", "经开区的重点承载产业包括先进制造业和新兴服务业[1][3]。"),
+    ("据[2]显示，外资企业有6万家。", "外资企业有6万家[2]。"),
+    ("According to [2], the zones had 99,000 foreign trade enterprises.", "The zones had 99,000 foreign trade enterprises [2]."),
+    ("According to sources [1] and [2], there are 232 zones.", "There are 232 zones [1][2]."),
+    ("根据[1]。", None),  # nothing after the lead-in
+    ("The plan [1] says so.", None),
+    ("根据文档：“有6万家外资企业。”[1]。", None),  # the quoting fallback's own lead-in names no marker
+])
+def test_a_lead_in_naming_sources_moves_its_markers_to_the_end(sentence, moved):
+    """"根据[1]和[3]，…" lost its markers to the citation step, which left "根据和，…" (a new question
+    on the bundled corpus); the markers now move to the sentence's end first."""
+    from rag import guards
+
+    assert guards.move_lead_in_markers(sentence) == (moved or sentence)
+    ctx = guards.Context("zh", [], question="")
+    assert guards.LeadInFixer().run("根据[1]和[3]，经开区的重点承载产业包括先进制造业。", ctx).text == "经开区的重点承载产业包括先进制造业[1][3]。"
+
+
 def test_an_answer_copying_the_prompts_example_is_a_problem():
     """"The port authority plans a new terminal [1]." (the prompt's Example 2, word for word) came back
     for an XQuAD question on southern California: every word it adds to the question is an
