@@ -170,17 +170,56 @@ def framing_language(text: str) -> str:
     return detect_language(_MARKER.sub(" ", _QUOTED.sub(" ", text))).dominant
 
 
-def years_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
-    """The years a question asks about when the evidence speaks of other years only (a 2023 question
-    over 2024 data), else ``[]``. Evidence that names no year, or names one of the question's,
-    leaves it to the model: "Who did the Broncos beat … in 2015?" over a paragraph with no year,
-    and "… 2000 to 2005 compared to 1995 to 2000?" over one giving "2000 to 2005" and "the previous
-    five years", were refused (4 of 400 XQuAD questions)."""
-    years = set(_YEAR.findall(question))
-    if not years:
+#: Periods a question may ask about, by kind; within a kind they exclude each other (a second-
+#: quarter question is not answered by first-quarter figures). Each pattern names one member; the
+#: canonical names let an English statement answer a Chinese question (第二季度 = second quarter).
+#: "fall" is no season here (a verb far more often), nor H1/H2 a half (H2 is also hydrogen).
+_PERIODS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    "quarter": [(f"q{i}", re.compile(rf"第?{zh}季度|(?<![A-Za-z]){i}Q(?![A-Za-z])|(?<![A-Za-z])Q{i}(?!\d)|\b{en}[- ]quarter\b", re.IGNORECASE))
+                for i, zh, en in ((1, "[一1]", "first"), (2, "[二2]", "second"), (3, "[三3]", "third"), (4, "[四4]", "fourth"))],
+    "half": [("h1", re.compile(r"上半年|\bfirst half\b", re.IGNORECASE)), ("h2", re.compile(r"下半年|\bsecond half\b", re.IGNORECASE))],
+    "season": [(name, re.compile(rf"{zh}[季天]|\b{name}s?\b", re.IGNORECASE))
+               for name, zh in (("spring", "春"), ("summer", "夏"), ("autumn", "秋"), ("winter", "冬"))],
+}
+
+
+def periods_named(text: str) -> dict[str, set[str]]:
+    """The years, quarters, halves and seasons ``text`` names, by kind (``year``: ``{"2024"}``;
+    ``quarter``: ``{"q2"}``)."""
+    found = {"year": set(_YEAR.findall(text))}
+    for kind, members in _PERIODS.items():
+        found[kind] = {name for name, pattern in members if pattern.search(text)}
+    return {kind: names for kind, names in found.items() if names}
+
+
+def _other_periods(question: str, texts: str) -> list[str]:
+    """The periods of ``question`` (canonical names) of each kind that ``texts`` names other members
+    of and none of the question's; a kind ``texts`` does not name at all is left alone."""
+    asked, seen = periods_named(question), periods_named(texts)
+    return sorted(name for kind, names in asked.items() if seen.get(kind) and not names & seen[kind] for name in names)
+
+
+def periods_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
+    """The periods a question asks about (years, quarters, halves, seasons) when the evidence speaks
+    of other periods of that kind only (a 2023 question over 2024 data, a second-quarter question
+    over first-quarter figures), else ``[]``. Evidence that names no period of the kind, or one of
+    the question's, leaves it to the model: "Who did the Broncos beat … in 2015?" over a paragraph
+    with no year, and "… 2000 to 2005 compared to 1995 to 2000?" over one giving "2000 to 2005" and
+    "the previous five years", were refused (4 of 400 XQuAD questions)."""
+    return _other_periods(question, " ".join(f"{e.both_texts} {e.chunk.date}" for e in evidence))
+
+
+def periods_cited_elsewhere(answer: str, evidence: list[Evidence], question: str) -> list[str]:
+    """``periods_unsupported`` for the statements the answer cites only (with their document's date,
+    title and section): the answer is then another period's figure. Asked what a fund spent "in
+    2022", the model answered "$860,000 [1]" from a budget row giving 2023, 2024 and 2025; asked
+    for a winter peak, it gave a reduction measured in the summer of 2023. A cited statement naming
+    no period of the kind leaves it to the model."""
+    cited = [evidence[n - 1] for n in dict.fromkeys(cited_numbers(answer)) if 1 <= n <= len(evidence)]
+    if not cited:
         return []
-    seen = set(_YEAR.findall(" ".join(f"{e.statement.text} {e.chunk.date}" for e in evidence)))
-    return sorted(years) if seen and not years & seen else []
+    return _other_periods(question, " ".join(
+        f"{e.both_texts} {e.chunk.date} {e.chunk.title} {e.chunk.section} {e.chunk.group_title}" for e in cited))
 
 
 def measures_unsupported(question: str, evidence: list[Evidence]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any, Iterator, Protocol
 
 from . import guards
 from .answer import (Answer, join_sentences, measures_unsupported, merge_answers, refusal, resolve_citations,
-                     years_unsupported)
+                     periods_cited_elsewhere, periods_unsupported)
 from .config import Settings
 from .errors import InputError
 from .evidence import Evidence, EvidenceRanker, leans_back
@@ -406,6 +406,10 @@ class Pipeline:
         if miscited := guards.miscited_figures(text, evidence, question):
             turn.notes.append(f"figures not in the sources cited for them: {', '.join(miscited)}: extractive answer")
             return self._fallback_text(turn)
+        if other := periods_cited_elsewhere(text, evidence, question):
+            # The extractive fallback would quote that same other period's statement.
+            turn.notes.append(f"the sources cited speak of other periods than {', '.join(other)}: refused")
+            return ""
         far = guards.off_target(text, evidence)
         if far and self._prefers_close(question, language, evidence, far, history):
             turn.notes.append(f"answer drew only on [{far}], far below the best sources, one of which the model "
@@ -594,7 +598,7 @@ class Pipeline:
         if evidence[0].similarity < self.settings.refuse_below:
             return f"best evidence similarity {evidence[0].similarity:.3f} < {self.settings.refuse_below}"
         best = evidence[: self.settings.max_sources]
-        missing = years_unsupported(question, best) or measures_unsupported(question, best)
+        missing = periods_unsupported(question, best) or measures_unsupported(question, best)
         if missing:
             return f"no evidence mentions {', '.join(missing)}"
         return ""

@@ -626,19 +626,68 @@ def test_an_english_answer_drops_the_question_it_restates(q, a, trimmed):
     assert guards.RestatementFixer().run(a, ctx).text == (trimmed or a)
 
 
+@pytest.mark.parametrize("question, texts, other", [
+    ("腾讯2021年第二季度的营收是多少？", "In the first quarter of 2021 revenue rose 25%.", ["q2"]),
+    ("腾讯2021年第二季度的营收是多少？", "Q2 2021 revenue was RMB 138.3 billion.", []),
+    ("What was revenue in the third quarter?", "一季度营收1350亿元；二季度1380亿元。", ["q3"]),
+    ("What was revenue in the third quarter?", "三季度营收1400亿元；一季度1350亿元。", []),
+    ("TIDE-2 在冬季用电高峰期的峰谷差削减幅度是多少？", "以2023年夏季为测试期的实验表明，峰谷差降低17.4%。", ["winter"]),
+    ("How did the grid do in winter?", "冬天的峰谷差降低了9%。", []),
+    ("上半年出口增长多少？", "下半年出口增长5%。", ["h1"]),
+    ("上半年出口增长多少？", "出口增长5%。", []),  # no half named: left to the model
+    ("Did prices fall in 2024?", "Prices rose in 2024.", []),  # "fall" is a verb, not a season
+])
+def test_a_period_the_sources_speak_of_others_of(question, texts, other):
+    """Quarters, halves and seasons exclude each other like years do, in either language."""
+    from rag.answer import _other_periods
+
+    assert _other_periods(question, texts) == other
+
+
+def test_an_answer_citing_only_other_years_is_refused(pipeline):
+    """Asked what a fund spent "in 2022", the model answered "$860,000 [1]" from a budget row giving
+    2023, 2024 and 2025: the cited statement speaks of other years only. A cited statement naming
+    the year, in its text or its section, or naming no year, is left alone; so is a question naming
+    none. The repair step refuses such an answer (the fallback would quote the same row)."""
+    from rag.answer import periods_cited_elsewhere
+    from rag.evidence import Evidence
+    from rag.pipeline import Turn
+    from rag.records import Chunk, Language, Statement
+
+    def evidence(text: str, section: str = "") -> Evidence:
+        chunk = Chunk(chunk_id="d#1", doc_id="d", group=1, group_title="Budget", lang="en", text=text,
+                      statements=(Statement(text),), section=section)
+        return Evidence(chunk, chunk.statements[0], 0.6, 0)
+
+    row = evidence("Programme: Offshore Wind Technicians · 2023: $860 thousand · 2024: $1,120 thousand · 2025 planned: $1,390 thousand")
+    q = "How much did the fund spend on the Offshore Wind Technicians programme in 2022?"
+    assert periods_cited_elsewhere("$860,000 [1]", [row], q) == ["2022"]
+    assert periods_cited_elsewhere("$860,000 [1]", [row], q.replace("2022", "2023")) == []
+    assert periods_cited_elsewhere("$860,000 [1]", [row], q.replace(" in 2022", "")) == []
+    assert periods_cited_elsewhere("$860,000 [1]", [evidence("It spent $860 thousand.", section="Spending in 2022")], q) == []
+    assert periods_cited_elsewhere("$860,000 [1]", [evidence("It spent $860 thousand.")], q) == []
+    assert periods_cited_elsewhere("$860,000", [row], q) == []  # nothing cited: the citation step's case
+
+    turn = Turn(question=q, history=None, id=None, language=Language("en", "en", 0.0), started=0.0, evidence=[row])
+    from rag import guards
+
+    assert pipeline.repair(turn, "$860,000 [1]", guards.Verdict()) == ""
+    assert any("other periods than 2022" in n for n in turn.notes)
+
+
 def test_a_year_the_sources_do_not_speak_of_is_refused_only_over_other_years(pipeline):
     """A 2023 question over 2024 data is refused before the model sees it; a question whose years
     the evidence partly names, or evidence naming no year at all, is left to the model."""
     from dataclasses import replace
 
-    from rag.answer import years_unsupported
+    from rag.answer import periods_unsupported
 
     ev = pipeline.ranker.rank(pipeline.retriever.search("foreign investment of the zones"))[:5]
     assert "no evidence mentions 2023" in pipeline.refusal_reason("What was the zones' foreign investment in 2023?", ev)
-    assert years_unsupported("Did foreign investment in 2024 exceed that of 2019?", ev) == []
+    assert periods_unsupported("Did foreign investment in 2024 exceed that of 2019?", ev) == []
     yearless = [replace(e, chunk=replace(e.chunk, date="")) for e in ev
                 if not any(y in e.statement.text for y in ("2024", "2025", "2023"))]
-    assert yearless and years_unsupported("Who led the zones in 2015?", yearless) == []
+    assert yearless and periods_unsupported("Who led the zones in 2015?", yearless) == []
 
 
 @pytest.mark.parametrize("question, missing", [
