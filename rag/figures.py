@@ -37,6 +37,8 @@ class Figure:
     #: The currency its word names when its sign names another ("$10.7 trillion yuan": unit "usd",
     #: other_unit "cny"); ``""`` when they agree or one is missing.
     other_unit: str = ""
+    #: A count of things by its Chinese measure word (5.2万辆次, 6万家): never an amount of money.
+    counted: bool = False
 
 
 def parse_figures(text: str) -> list[Figure]:
@@ -68,7 +70,13 @@ def _figure(m: re.Match[str]) -> Figure:
     by_sign, by_word = _CURRENCY_SIGNS.get(cur, ""), _CURRENCY_WORDS.get(unit_word, "")
     unit = "pct" if m.group("pct") else by_sign or by_word
     other = by_word if unit == by_sign and by_word and by_word != by_sign else ""
-    return Figure(raw=m.group(0).strip(), value=num * scale, unit=unit, other_unit=other)
+    counted = not unit and bool(_MEASURE_WORD.match(m.string, m.end()))
+    return Figure(raw=m.group(0).strip(), value=num * scale, unit=unit, other_unit=other, counted=counted)
+
+
+#: Chinese measure words that make a number a count of things (辆次 vehicles, 家 firms, 人 people):
+#: the small model turned 5.2万辆次 (vehicle trips a day) into "$52,000 in tolls".
+_MEASURE_WORD = re.compile(r"\s*[个家项部条名位种类次所批届座人倍场支只轮枚块张本首队辆台件户套间架艘栋头匹]")
 
 
 _CURRENCY_SIGNS = {"$": "usd", "us$": "usd", "usd": "usd", "rmb": "cny", "¥": "cny", "￥": "cny", "£": "gbp",
@@ -146,10 +154,13 @@ def large_figures(text: str) -> list[Figure]:
 
 
 def same_figure(a: Figure, b: Figure) -> bool:
-    """Equal value and compatible units: a bare number matches any unit, currencies must agree. The
+    """Equal value and compatible units: a bare number matches any unit, currencies must agree, and a
+    count of things (``Figure.counted``) is no amount of money. The
     tolerance only absorbs floating-point error (27.2 × 10⁹ vs 272 × 10⁸); a relative 0.1% made 2023
     the same figure as 2024 and 60,050 the same as 60,000."""
     if a.unit and b.unit and a.unit != b.unit:
+        return False
+    if (a.unit in _MONEY and b.counted) or (b.unit in _MONEY and a.counted):
         return False
     if (a.unit == "pct") != (b.unit == "pct") and (a.unit or b.unit):
         return False

@@ -203,6 +203,17 @@ def test_close_figures_are_different_figures():
     assert same_figure(parse_figures("51.5 million TEU")[0], parse_figures("5150万标箱")[0])
 
 
+def test_a_count_of_things_is_no_amount_of_money():
+    """The small model turned 5.2万辆次 (vehicle trips a day) into "$52,000 in tolls": a number
+    counted by a Chinese measure word matches a bare number, never a currency."""
+    trips, firms = parse_figures("日均车流量5.2万辆次")[0], parse_figures("6万家外资企业")[0]
+    assert trips.counted and firms.counted and not parse_figures("272亿美元")[0].counted
+    assert not same_figure(parse_figures("$52,000")[0], trips)
+    assert same_figure(parse_figures("52,000 vehicle trips")[0], trips)
+    assert same_figure(parse_figures("60,000 enterprises")[0], firms)
+    assert not parse_figures("2024年")[0].counted  # 年 after a number is a year, not a count
+
+
 def test_the_refusal_probability_threshold_makes_the_fewest_wrong_decisions():
     from rag.evalrun import fit_refuse_above
 
