@@ -173,12 +173,19 @@ def framing_language(text: str) -> str:
 #: Periods a question may ask about, by kind; within a kind they exclude each other (a second-
 #: quarter question is not answered by first-quarter figures). Each pattern names one member; the
 #: canonical names let an English statement answer a Chinese question (第二季度 = second quarter).
-#: "fall" is no season here (a verb far more often), nor H1/H2 a half (H2 is also hydrogen).
+#: A range (前三季度, Q1–Q3) names no single quarter. English seasons and halves count only as
+#: times ("in the summer of 2023", "first half of 2024"): "Arab Spring", "hot springs", "the first
+#: half of the century" are none. "fall" is a verb far more often; H1/H2 are also hydrogen.
+_RANGE_BEFORE = r"(?<![前至到~\-–])"
 _PERIODS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    "quarter": [(f"q{i}", re.compile(rf"第?{zh}季度|(?<![A-Za-z]){i}Q(?![A-Za-z])|(?<![A-Za-z])Q{i}(?!\d)|\b{en}[- ]quarter\b", re.IGNORECASE))
-                for i, zh, en in ((1, "[一1]", "first"), (2, "[二2]", "second"), (3, "[三3]", "third"), (4, "[四4]", "fourth"))],
-    "half": [("h1", re.compile(r"上半年|\bfirst half\b", re.IGNORECASE)), ("h2", re.compile(r"下半年|\bsecond half\b", re.IGNORECASE))],
-    "season": [(name, re.compile(rf"{zh}[季天]|\b{name}s?\b", re.IGNORECASE))
+    "quarter": [(f"q{i}", re.compile(
+        rf"{_RANGE_BEFORE}第?{zh}季度|(?<![A-Za-z\d~\-–]){i}Q(?![A-Za-z])|(?<![A-Za-z~\-–])Q{i}(?!\d)(?!\s*[~\-–至到])"
+        rf"|\b{en}[- ]quarter\b", re.IGNORECASE))
+        for i, zh, en in ((1, "[一1]", "first"), (2, "[二2]", "second"), (3, "[三3]", "third"), (4, "[四4]", "fourth"))],
+    "half": [(name, re.compile(rf"{zh}|\b{en} half of (?:the )?(?:fiscal )?(?:year|\d{{4}})\b", re.IGNORECASE))
+             for name, zh, en in (("h1", "上半年", "first"), ("h2", "下半年", "second"))],
+    "season": [(name, re.compile(rf"{zh}[季天](?!度)|\b(?:in|during|this|last|next|early|late)\s+(?:the\s+)?(?:\d{{4}}\s+)?{name}\b(?!\s+festival)"
+                                 rf"|\b{name}\s+(?:of\s+)?\d{{4}}\b", re.IGNORECASE))
                for name, zh in (("spring", "春"), ("summer", "夏"), ("autumn", "秋"), ("winter", "冬"))],
 }
 
@@ -192,11 +199,14 @@ def periods_named(text: str) -> dict[str, set[str]]:
     return {kind: names for kind, names in found.items() if names}
 
 
-def _other_periods(question: str, texts: str) -> list[str]:
-    """The periods of ``question`` (canonical names) of each kind that ``texts`` names other members
-    of and none of the question's; a kind ``texts`` does not name at all is left alone."""
-    asked, seen = periods_named(question), periods_named(texts)
-    return sorted(name for kind, names in asked.items() if seen.get(kind) and not names & seen[kind] for name in names)
+def _other_periods(question: str, text: str, context: str = "") -> list[str]:
+    """The periods of ``question`` (canonical names) of each kind that ``text`` names other members
+    of and none of the question's, nor does ``context`` (a document's date, title, section: support
+    for the question's period, never the only evidence of another); a kind ``text`` does not name
+    at all is left alone."""
+    asked, seen = periods_named(question), periods_named(text)
+    held = periods_named(f"{text} {context}")
+    return sorted(name for kind, names in asked.items() if seen.get(kind) and not names & held[kind] for name in names)
 
 
 def periods_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
@@ -205,21 +215,29 @@ def periods_unsupported(question: str, evidence: list[Evidence]) -> list[str]:
     over first-quarter figures), else ``[]``. Evidence that names no period of the kind, or one of
     the question's, leaves it to the model: "Who did the Broncos beat … in 2015?" over a paragraph
     with no year, and "… 2000 to 2005 compared to 1995 to 2000?" over one giving "2000 to 2005" and
-    "the previous five years", were refused (4 of 400 XQuAD questions)."""
+    "the previous five years", were refused (4 of 400 XQuAD questions). (A document's date counts
+    as a year its statements speak of, as it did when this was the year check.)"""
     return _other_periods(question, " ".join(f"{e.both_texts} {e.chunk.date}" for e in evidence))
 
 
+def cited_evidence(answer: str, evidence: list[Evidence]) -> list[Evidence]:
+    """The statements ``answer``'s markers cite, each once, in order (markers out of range skipped)."""
+    return [evidence[n - 1] for n in dict.fromkeys(cited_numbers(answer)) if 1 <= n <= len(evidence)]
+
+
 def periods_cited_elsewhere(answer: str, evidence: list[Evidence], question: str) -> list[str]:
-    """``periods_unsupported`` for the statements the answer cites only (with their document's date,
-    title and section): the answer is then another period's figure. Asked what a fund spent "in
-    2022", the model answered "$860,000 [1]" from a budget row giving 2023, 2024 and 2025; asked
-    for a winter peak, it gave a reduction measured in the summer of 2023. A cited statement naming
-    no period of the kind leaves it to the model."""
-    cited = [evidence[n - 1] for n in dict.fromkeys(cited_numbers(answer)) if 1 <= n <= len(evidence)]
+    """``periods_unsupported`` for the statements the answer cites only: the answer is then another
+    period's figure. Asked what a fund spent "in 2022", the model answered "$860,000 [1]" from a
+    budget row giving 2023, 2024 and 2025; asked for a winter peak, it gave a reduction measured in
+    the summer of 2023. Only the statements' own words can name another period; their document's
+    date, title and section can only name the question's ("去年出口增长5%" in a report dated 2025
+    still answers a 2024 question). A cited statement naming no period of the kind leaves it to the
+    model."""
+    cited = cited_evidence(answer, evidence)
     if not cited:
         return []
-    return _other_periods(question, " ".join(
-        f"{e.both_texts} {e.chunk.date} {e.chunk.title} {e.chunk.section} {e.chunk.group_title}" for e in cited))
+    return _other_periods(question, " ".join(e.both_texts for e in cited),
+                          " ".join(f"{e.chunk.date} {e.chunk.title} {e.chunk.section} {e.chunk.group_title}" for e in cited))
 
 
 def measures_unsupported(question: str, evidence: list[Evidence]) -> list[str]:

@@ -76,7 +76,9 @@ def _figure(m: re.Match[str]) -> Figure:
 
 #: Chinese measure words that make a number a count of things (辆次 vehicles, 家 firms, 人 people):
 #: the small model turned 5.2万辆次 (vehicle trips a day) into "$52,000 in tolls".
-_MEASURE_WORD = re.compile(r"\s*[个家项部条名位种类次所批届座人倍场支只轮枚块张本首队辆台件户套间架艘栋头匹]")
+#: Not 块 (8000块钱 is money), nor a measure word that begins another word (100亿个人住房贷款,
+#: 300亿所得税, 支出).
+_MEASURE_WORD = re.compile(r"\s*[个家项部条名位种类次所批届座人倍场支只轮枚张本首队辆台件户套间架艘栋头匹](?![人得出付金币钱])")
 
 
 _CURRENCY_SIGNS = {"$": "usd", "us$": "usd", "usd": "usd", "rmb": "cny", "¥": "cny", "￥": "cny", "£": "gbp",

@@ -34,7 +34,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .answer import answer_language, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
+from .answer import answer_language, cited_evidence, cited_numbers, drop_repeated_sentences, join_sentences, split_answer_sentences
 from .embedding import Embedder
 from .evidence import Evidence
 from .figures import (currencies_as_sources_state_them, figure_spans, parse_figures, percents_as_sources_write_them,
@@ -188,7 +188,9 @@ def copies_example(text: str, question: str, evidence: list[Evidence]) -> bool:
 
 
 def _word_stems(text: str) -> set[str]:
-    """The stems of the lexical index's words of ``text`` (jieba words for Chinese)."""
+    """The stems of the lexical index's words of ``text``: jieba words for Chinese, where
+    ``_stem_set`` (the echo check's) takes single characters, so that one shared character (提 of
+    提升) does not count as a shared word."""
     return {stem for w in tokenize(_MARKERS.sub(" ", text)) for stem in _stems(w)}
 
 
@@ -280,10 +282,14 @@ class LeadInFixer:
                        if out != text else [])
 
 
-_MARKER_LIST = r"((?:\[\d{1,3}\]\s*(?:[和、及与,，&]|and)?\s*)+)"
-_LEAD_IN = re.compile(rf"^\s*(?:(?:根据|依据|按照|据)\s*(?:资料|文档|来源)?\s*{_MARKER_LIST}(?:的?(?:内容|所述|信息|记载|显示)|中|里)?"
+#: One or more markers joined by 和 / 、 / "and" / commas, always ending on a marker.
+_MARKER_LIST = r"\[\d{1,3}\](?:\s*(?:[和、及与,，&]|and\b)?\s*\[\d{1,3}\])*"
+#: A lead-in that only names its sources, closed by its punctuation (a lead-in running on into
+#: other words, "按照[1]的要求" or "According to [1] and the 2023 report", is left alone).
+_LEAD_IN = re.compile(rf"^\s*(?:(?:根据|依据|按照|据)\s*(?:资料|文档|来源)?\s*{_MARKER_LIST}"
+                      rf"(?:的?(?:内容|所述|信息|记载|显示|统计|报道|表明|指出)|中|里)?\s*[，,：:]"
                       rf"|(?:according to|based on|as (?:stated|shown|mentioned|noted) in|per)\s+(?:the\s+)?"
-                      rf"(?:sources?|documents?)?\s*{_MARKER_LIST})\s*[，,：:]?\s*", re.IGNORECASE)
+                      rf"(?:sources?|documents?)?\s*{_MARKER_LIST}\s*[,:])\s*", re.IGNORECASE)
 
 
 def move_lead_in_markers(sentence: str) -> str:
@@ -291,14 +297,15 @@ def move_lead_in_markers(sentence: str) -> str:
     (before its closing punctuation); unchanged when it has no such lead-in or nothing after it."""
     m = _LEAD_IN.match(sentence)
     rest = sentence[m.end():] if m else ""
-    if not m or not _MARKERS.sub("", rest).strip(" 。.!！?？"):
+    if not m or not _MARKERS.sub("", rest).strip(" 。.!！?？") or rest.startswith("["):
         return sentence
-    markers = "".join(dict.fromkeys(re.findall(r"\[\d{1,3}\]", m.group(0))))
+    markers = "".join(f"[{n}]" for n in dict.fromkeys(cited_numbers(m.group(0))))
     tail = re.search(r"[。！？.!?]*$", rest)
     body = rest[: tail.start()].rstrip()
-    if body[:1].islower() and not has_han(body[:1]):
+    if re.match(r"[a-z]+(?![A-Za-z]*[A-Z])", body):  # "the zones…" → "The zones…", not "iPhone" → "IPhone"
         body = body[0].upper() + body[1:]
-    sep = "" if has_han(body[-1:]) else " "  # the citation step sets the final spacing; this reads right alone
+    # The citation step sets the final spacing; this reads right alone.
+    sep = "" if has_han(body) or body.endswith("]") else " "
     return f"{body}{sep}{markers}{tail.group(0)}"
 
 
@@ -754,7 +761,7 @@ def miscited_figures(text: str, evidence: list[Evidence], question: str = "") ->
     while [1] says 12."""
     bad = []
     for sentence in split_answer_sentences(text):
-        cited = [evidence[n - 1] for n in cited_numbers(sentence) if 1 <= n <= len(evidence)]
+        cited = cited_evidence(sentence, evidence)
         if cited:
             bad += unsupported_figures(sentence, figure_sources(cited, question))
     return bad

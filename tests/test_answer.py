@@ -557,6 +557,14 @@ def test_an_answer_that_adds_only_words_no_source_says_is_a_problem():
     ("根据[1]。", None),  # nothing after the lead-in
     ("The plan [1] says so.", None),
     ("根据文档：“有6万家外资企业。”[1]。", None),  # the quoting fallback's own lead-in names no marker
+    ("据[1]和[2]统计，外资企业有6万家。", "外资企业有6万家[1][2]。"),
+    ("根据[1]，GDP增长5.2%。", "GDP增长5.2%[1]。"),
+    ("According to [1], iPhone sales rose.", "iPhone sales rose [1]."),
+    # A lead-in running on into other words is no bare pointer: left alone.
+    ("按照[1]的要求，企业应当提交报告。", None),
+    ("根据[1]和国务院文件，经开区有232家。", None),
+    ("According to [1] and the 2023 report, the zones grew.", None),
+    ("Based on [1], [2] shows growth.", None),
 ])
 def test_a_lead_in_naming_sources_moves_its_markers_to_the_end(sentence, moved):
     """"根据[1]和[3]，…" lost its markers to the citation step, which left "根据和，…" (a new question
@@ -636,6 +644,11 @@ def test_an_english_answer_drops_the_question_it_restates(q, a, trimmed):
     ("上半年出口增长多少？", "下半年出口增长5%。", ["h1"]),
     ("上半年出口增长多少？", "出口增长5%。", []),  # no half named: left to the model
     ("Did prices fall in 2024?", "Prices rose in 2024.", []),  # "fall" is a verb, not a season
+    ("What was revenue in the third quarter?", "2023Q1 revenue was 1,350.", ["q3"]),
+    ("第二季度营收多少？", "前三季度营收4100亿元。", []),  # a range names no single quarter
+    ("What was Q2 revenue?", "Q1-Q3 revenue was 4,100.", []),
+    ("冬季的用电高峰是多少？", "During the Arab Spring and the Spring Festival, demand rose.", []),
+    ("华为上半年营收多少？", "The first half of the 20th century saw growth.", []),
 ])
 def test_a_period_the_sources_speak_of_others_of(question, texts, other):
     """Quarters, halves and seasons exclude each other like years do, in either language."""
@@ -649,6 +662,8 @@ def test_an_answer_citing_only_other_years_is_refused(pipeline):
     2023, 2024 and 2025: the cited statement speaks of other years only. A cited statement naming
     the year, in its text or its section, or naming no year, is left alone; so is a question naming
     none. The repair step refuses such an answer (the fallback would quote the same row)."""
+    import dataclasses
+
     from rag.answer import periods_cited_elsewhere
     from rag.evidence import Evidence
     from rag.pipeline import Turn
@@ -667,6 +682,11 @@ def test_an_answer_citing_only_other_years_is_refused(pipeline):
     assert periods_cited_elsewhere("$860,000 [1]", [evidence("It spent $860 thousand.", section="Spending in 2022")], q) == []
     assert periods_cited_elsewhere("$860,000 [1]", [evidence("It spent $860 thousand.")], q) == []
     assert periods_cited_elsewhere("$860,000", [row], q) == []  # nothing cited: the citation step's case
+
+    # A document's date or section may name the question's year, never be the only other one.
+    dated = evidence("Last year it spent $860 thousand.")
+    dated = Evidence(dataclasses.replace(dated.chunk, date="2025-03-05"), dated.statement, 0.6, 0)
+    assert periods_cited_elsewhere("$860,000 [1]", [dated], q) == []
 
     turn = Turn(question=q, history=None, id=None, language=Language("en", "en", 0.0), started=0.0, evidence=[row])
     from rag import guards

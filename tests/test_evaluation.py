@@ -212,6 +212,8 @@ def test_a_count_of_things_is_no_amount_of_money():
     assert same_figure(parse_figures("52,000 vehicle trips")[0], trips)
     assert same_figure(parse_figures("60,000 enterprises")[0], firms)
     assert not parse_figures("2024年")[0].counted  # 年 after a number is a year, not a count
+    assert not parse_figures("月薪8000块钱")[0].counted  # 块 is money
+    assert not parse_figures("100亿个人住房贷款")[0].counted  # 个 begins 个人
 
 
 def test_the_refusal_probability_threshold_makes_the_fewest_wrong_decisions():
