@@ -204,9 +204,9 @@ def _other_periods(question: str, text: str, context: str = "") -> list[str]:
     of and none of the question's, nor does ``context`` (a document's date, title, section: support
     for the question's period, never the only evidence of another); a kind ``text`` does not name
     at all is left alone."""
-    asked, seen = periods_named(question), periods_named(text)
-    held = periods_named(f"{text} {context}")
-    return sorted(name for kind, names in asked.items() if seen.get(kind) and not names & held[kind] for name in names)
+    asked, seen, supported = periods_named(question), periods_named(text), periods_named(context)
+    return sorted(name for kind, names in asked.items()
+                  if seen.get(kind) and not names & (seen[kind] | supported.get(kind, set())) for name in names)
 
 
 def periods_unsupported(question: str, evidence: list[Evidence]) -> list[str]:

@@ -179,12 +179,22 @@ class ExampleCheck:
 def copies_example(text: str, question: str, evidence: list[Evidence]) -> bool:
     """Whether the words ``text`` adds to ``question`` (two or more; lexical-index words, compared by
     ``_stems``) all come from the prompt's examples and at least one of them from no source."""
-    asked = _word_stems(question)
-    added = [w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked]
+    added = _added_words(text, question)
     if len(set(added)) < 2 or any(not _stems(w) & _example_words() for w in added):
         return False
-    said = _word_stems(" ".join(f"{e.both_texts} {e.lead_in}" for e in evidence))
+    said = _said_stems(evidence)
     return any(not _stems(w) & said for w in added)
+
+
+def _added_words(text: str, question: str) -> list[str]:
+    """The lexical-index words of ``text`` whose stems the question does not have."""
+    asked = _word_stems(question)
+    return [w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked]
+
+
+def _said_stems(evidence: list[Evidence]) -> set[str]:
+    """The stems of every word the statements say (renderings, their originals and lead-ins included)."""
+    return _word_stems(" ".join(f"{e.both_texts} {e.lead_in}" for e in evidence))
 
 
 def _word_stems(text: str) -> set[str]:
@@ -213,11 +223,10 @@ def _adds_from_sources(text: str, ctx: Context) -> bool:
     东中西部招商提出了明确的要求" adds 提出 and 明确, which no source says, and so answers nothing. Words
     are the lexical index's (jieba words for Chinese; English words compared by ``_stems``), so one
     shared character (提 of 提升) does not count."""
-    asked = _word_stems(ctx.question)
-    added = {w for w in tokenize(_MARKERS.sub(" ", text)) if not _stems(w) & asked}
+    added = _added_words(text, ctx.question)
     if not added:
         return True  # nothing new: the restating check's case
-    said = _word_stems(" ".join(f"{e.both_texts} {e.lead_in}" for e in ctx.evidence))
+    said = _said_stems(ctx.evidence)
     return any(_stems(w) & said for w in added)
 
 
